@@ -2,12 +2,11 @@
 
 Only interfaces (the CLI, later the API) read settings; every other layer takes explicit arguments.
 
-=========================  ==========================================================  ===========================
-variable                   meaning                                                      default
-=========================  ==========================================================  ===========================
-``ORESIGHT_WORKSPACE``     workspace folder used when ``--workspace`` is not given       ``./oresight-workspace``
-``ORESIGHT_DATABASE_URL``  SQLAlchemy URL of the workspace database (e.g. PostgreSQL)    SQLite inside the workspace
-=========================  ==========================================================  ===========================
+- ``ORESIGHT_WORKSPACE``: the workspace folder used when ``--workspace`` is not given
+  (default ``./oresight-workspace``).
+- ``ORESIGHT_DATABASE_URL``: SQLAlchemy URL of the workspace database, e.g. PostgreSQL
+  (default: the SQLite file inside the workspace).
+- ``ORESIGHT_DEBUG``: when set, an internal error shows its traceback.
 """
 
 from __future__ import annotations

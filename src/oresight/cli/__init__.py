@@ -1,0 +1,1 @@
+"""The ``oresight`` command line (Typer + Rich)."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 
 class FindingCode(StrEnum):
@@ -112,6 +112,13 @@ class Period(BaseModel):
 
     start: datetime | None = None
     end: datetime | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("a finding's period must carry a UTC offset")
+        return value
 
 
 class Finding(BaseModel):

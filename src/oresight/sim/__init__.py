@@ -1,0 +1,10 @@
+"""A deterministic demo world of cobalt and tin/tantalum supply chains, with planted problems.
+
+The world is written as the files a user would bring (EPCIS 2.0 events, GeoJSON sites, FtM
+parties), so that every part of oresight can be shown and tested on it end to end.
+"""
+
+from oresight.sim.demo import build_demo_world
+from oresight.sim.manifest import DemoManifest, PlantedProblem
+
+__all__ = ["DemoManifest", "PlantedProblem", "build_demo_world"]

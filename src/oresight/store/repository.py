@@ -1,0 +1,283 @@
+"""Reading and writing core types in the workspace database.
+
+Writes are idempotent: a record already stored with the same content is counted as unchanged. A
+custody event whose id is stored with different content is refused (events are an append-only
+record: a correction is a new event, never an overwrite), while sites and parties, which are
+reference data, are updated in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from oresight.core.custody import CustodyEvent
+from oresight.core.errors import InvalidInput
+from oresight.core.findings import Finding, Severity
+from oresight.core.parties import Party
+from oresight.core.sites import Site
+from oresight.store.schema import (
+    AssessmentRow,
+    EventObjectRow,
+    EventRow,
+    FindingRow,
+    IngestRow,
+    PartyRow,
+    SiteRow,
+)
+
+
+@dataclass
+class WriteCounts:
+    """How many records a write added, left unchanged, or updated."""
+
+    added: int = 0
+    unchanged: int = 0
+    updated: int = 0
+
+
+def canonical_json(model: BaseModel) -> str:
+    """The canonical JSON of a core object: sorted keys, no whitespace, so equal means equal."""
+    return json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_ingest(session: Session, *, source: str, sha256: str, format: str) -> IngestRow:
+    """Record that a file is being ingested; counts are filled in by the caller."""
+    row = IngestRow(
+        source=source,
+        sha256=sha256,
+        format=format,
+        ingested_at=datetime.now(UTC),
+        added=0,
+        unchanged=0,
+        updated=0,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_events(
+    session: Session, events: Sequence[CustodyEvent], *, ingest: IngestRow, source: str
+) -> WriteCounts:
+    """Store custody events; the same event twice is a no-op, a conflicting one is refused."""
+    counts = WriteCounts()
+    ids = [e.event_id for e in events]
+    stored: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks(ids, 500):
+        for event_id, digest, ingest_id in session.execute(
+            select(EventRow.event_id, EventRow.content_sha256, EventRow.ingest_id).where(
+                EventRow.event_id.in_(chunk)
+            )
+        ):
+            stored[event_id] = (digest, ingest_id)
+    new_rows: list[EventRow] = []
+    object_rows: list[EventObjectRow] = []
+    for index, event in enumerate(events):
+        body = canonical_json(event)
+        digest = _sha256(body)
+        previous = stored.get(event.event_id)
+        if previous is not None:
+            if previous[0] == digest:
+                counts.unchanged += 1
+                continue
+            first_source = session.get(IngestRow, previous[1])
+            origin = first_source.source if first_source is not None else "an earlier ingest"
+            raise InvalidInput(
+                "an event with this eventID is already in the workspace (from "
+                f"{origin}) with different content; a correction must be a new event",
+                file=source,
+                record=f"event {index} (eventID {event.event_id})",
+                field="eventID",
+            )
+        new_rows.append(
+            EventRow(
+                event_id=event.event_id,
+                type=event.type.value,
+                event_time=event.event_time,
+                biz_step=event.biz_step,
+                location=event.location(),
+                content_sha256=digest,
+                body=body,
+                ingest_id=ingest.id,
+            )
+        )
+        object_rows.extend(
+            EventObjectRow(event_id=event.event_id, identifier=identifier)
+            for identifier in event.touched()
+        )
+        stored[event.event_id] = (digest, ingest.id)
+        counts.added += 1
+    # Events before the rows that refer to them: there is no ORM relationship to order them.
+    session.add_all(new_rows)
+    session.flush()
+    session.add_all(object_rows)
+    session.flush()
+    return counts
+
+
+def upsert_sites(session: Session, sites: Iterable[Site], *, ingest: IngestRow) -> WriteCounts:
+    """Store sites, updating any whose content changed."""
+    counts = WriteCounts()
+    for site in sites:
+        body = canonical_json(site)
+        digest = _sha256(body)
+        row = session.get(SiteRow, site.id)
+        if row is None:
+            session.add(
+                SiteRow(
+                    id=site.id,
+                    kind=site.kind.value,
+                    country=site.country,
+                    name=site.name,
+                    content_sha256=digest,
+                    body=body,
+                    ingest_id=ingest.id,
+                )
+            )
+            counts.added += 1
+        elif row.content_sha256 == digest:
+            counts.unchanged += 1
+        else:
+            row.kind, row.country, row.name = site.kind.value, site.country, site.name
+            row.content_sha256, row.body, row.ingest_id = digest, body, ingest.id
+            counts.updated += 1
+    session.flush()
+    return counts
+
+
+def upsert_parties(session: Session, parties: Iterable[Party], *, ingest: IngestRow) -> WriteCounts:
+    """Store FtM parties, updating any whose content changed."""
+    counts = WriteCounts()
+    for party in parties:
+        body = canonical_json(party)
+        digest = _sha256(body)
+        row = session.get(PartyRow, party.id)
+        if row is None:
+            session.add(
+                PartyRow(
+                    id=party.id,
+                    schema_name=party.schema_name,
+                    caption=party.caption,
+                    content_sha256=digest,
+                    body=body,
+                    ingest_id=ingest.id,
+                )
+            )
+            counts.added += 1
+        elif row.content_sha256 == digest:
+            counts.unchanged += 1
+        else:
+            row.schema_name, row.caption = party.schema_name, party.caption
+            row.content_sha256, row.body, row.ingest_id = digest, body, ingest.id
+            counts.updated += 1
+    session.flush()
+    return counts
+
+
+def load_events(session: Session) -> list[CustodyEvent]:
+    """Every custody event, in event-time order."""
+    rows = session.scalars(select(EventRow.body).order_by(EventRow.event_time, EventRow.event_id))
+    return [CustodyEvent.model_validate_json(body) for body in rows]
+
+
+def load_sites(session: Session) -> list[Site]:
+    """Every site, by id."""
+    rows = session.scalars(select(SiteRow.body).order_by(SiteRow.id))
+    return [Site.model_validate_json(body) for body in rows]
+
+
+def load_parties(session: Session) -> list[Party]:
+    """Every party, by id."""
+    rows = session.scalars(select(PartyRow.body).order_by(PartyRow.id))
+    return [Party.model_validate_json(body) for body in rows]
+
+
+def ingested_sources(session: Session) -> list[str]:
+    """Names of the files ingested, oldest first, each once."""
+    rows = session.scalars(select(IngestRow.source).order_by(IngestRow.id))
+    return list(dict.fromkeys(rows))
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many events, lot identifiers, sites, parties and findings the workspace holds."""
+    return {
+        "events": session.scalar(select(func.count()).select_from(EventRow)) or 0,
+        "identifiers": session.scalar(select(func.count(func.distinct(EventObjectRow.identifier))))
+        or 0,
+        "sites": session.scalar(select(func.count()).select_from(SiteRow)) or 0,
+        "parties": session.scalar(select(func.count()).select_from(PartyRow)) or 0,
+        "findings": session.scalar(select(func.count()).select_from(FindingRow)) or 0,
+    }
+
+
+def replace_findings(
+    session: Session,
+    findings: Sequence[Finding],
+    *,
+    analyses: Sequence[str],
+    started_at: datetime,
+) -> AssessmentRow:
+    """Record an assessment and make its findings the workspace's current findings."""
+    assessment = AssessmentRow(
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        analyses=json.dumps(list(analyses)),
+        finding_count=len(findings),
+    )
+    session.add(assessment)
+    session.flush()
+    session.execute(delete(FindingRow))
+    unique = {f.id: f for f in findings}
+    session.add_all(
+        FindingRow(
+            id=f.id,
+            code=f.code.value,
+            severity=f.severity.value,
+            severity_rank=f.severity.rank,
+            subject_type=f.subject.type.value,
+            subject_id=f.subject.id,
+            rule=f.rule,
+            body=canonical_json(f),
+            assessment_id=assessment.id,
+        )
+        for f in unique.values()
+    )
+    session.flush()
+    return assessment
+
+
+def load_findings(
+    session: Session,
+    *,
+    min_severity: Severity | None = None,
+    codes: Sequence[str] = (),
+    subject_id: str | None = None,
+) -> list[Finding]:
+    """Stored findings, most severe first, optionally filtered."""
+    query = select(FindingRow.body).order_by(
+        FindingRow.severity_rank.desc(), FindingRow.code, FindingRow.subject_id, FindingRow.id
+    )
+    if min_severity is not None:
+        query = query.where(FindingRow.severity_rank >= min_severity.rank)
+    if codes:
+        query = query.where(FindingRow.code.in_(list(codes)))
+    if subject_id is not None:
+        query = query.where(FindingRow.subject_id == subject_id)
+    return [Finding.model_validate_json(body) for body in session.scalars(query)]
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

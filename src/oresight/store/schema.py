@@ -1,0 +1,130 @@
+"""Tables of the workspace database.
+
+Domain objects are stored whole, as the JSON of their core type (``body``), next to the columns
+that queries filter on. The JSON is the canonical serialisation of the pydantic model, so a row
+loads back into an equal object, and its SHA-256 (``content_sha256``) tells a repeated record from
+a conflicting one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(512)
+"""Identifiers are URIs; 512 characters holds every GS1, FtM and UUID form with room to spare."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class IngestRow(Base):
+    """One file accepted into the workspace."""
+
+    __tablename__ = "ingests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(32))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+
+
+class EventRow(Base):
+    """A custody event (any EPCIS 2.0 type)."""
+
+    __tablename__ = "events"
+
+    event_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    biz_step: Mapped[str | None] = mapped_column(ID)
+    location: Mapped[str | None] = mapped_column(ID, index=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    ingest_id: Mapped[int] = mapped_column(ForeignKey("ingests.id"))
+
+
+class EventObjectRow(Base):
+    """An object or class identifier an event mentions, for lineage queries by lot."""
+
+    __tablename__ = "event_objects"
+
+    event_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True
+    )
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+
+
+class SiteRow(Base):
+    """A site (mine, concession, facility, protected area...)."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    name: Mapped[str | None] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    ingest_id: Mapped[int] = mapped_column(ForeignKey("ingests.id"))
+
+
+class PartyRow(Base):
+    """A party or relationship, as an FtM entity."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    schema_name: Mapped[str] = mapped_column(String(64), index=True)
+    caption: Mapped[str | None] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    ingest_id: Mapped[int] = mapped_column(ForeignKey("ingests.id"))
+
+
+class AssessmentRow(Base):
+    """One run of the analyses over the workspace."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    analyses: Mapped[str] = mapped_column(Text)
+    """JSON list of the analyses that ran, with their rule versions."""
+    finding_count: Mapped[int] = mapped_column(Integer)
+
+
+class FindingRow(Base):
+    """A finding of the latest assessment."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    severity_rank: Mapped[int] = mapped_column(Integer, index=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(ID)
+    rule: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+
+
+Index("ix_findings_subject", FindingRow.subject_type, FindingRow.subject_id)
