@@ -145,6 +145,7 @@ def test_reads_every_standard_field_of_a_commissioning_event() -> None:
     assert event.event_time.utcoffset() == timedelta(hours=2)
     assert event.read_point == "https://sites.example.org/kolwezi-pit-3"
     assert event.location() == "https://sites.example.org/kolwezi"
+    assert event.read_point_extensions == event.biz_location_extensions == {}
     assert event.quantity_list == (
         QuantityElement(
             epc_class="urn:epc:class:lgtin:4012345.012345.LOT1", quantity=12.5, uom="TNE"
@@ -228,6 +229,50 @@ def test_an_event_without_eventid_is_named_by_its_cbv_hash() -> None:
     )
     assert event.event_id.startswith("ni:///sha-256;")
     assert "eventID" not in event_to_json(event)
+
+
+GATE = {"example:gate": "north", "example:lane": {"number": 2, "covered": True}}
+
+
+def test_location_extensions_are_read_beside_the_id() -> None:
+    raw = commissioning(
+        readPoint={"id": "https://sites.example.org/kolwezi-pit-3", **GATE},
+        bizLocation={"example:zone": ["A", "B"], "id": "https://sites.example.org/kolwezi"},
+    )
+    (event,) = read_epcis(document(raw)).events
+    assert event.read_point == "https://sites.example.org/kolwezi-pit-3"
+    assert event.read_point_extensions == GATE
+    assert event.biz_location == "https://sites.example.org/kolwezi"
+    assert event.biz_location_extensions == {"example:zone": ["A", "B"]}
+    assert event.extensions == {"example:sealNumber": "S-991"}
+
+
+def test_location_extensions_round_trip_verbatim() -> None:
+    raw = commissioning(
+        eventID=None,
+        readPoint={"id": "https://sites.example.org/kolwezi-pit-3", **GATE},
+        bizLocation={"id": "https://sites.example.org/kolwezi", "example:zone": "A"},
+    )
+    doc = read_epcis(document(raw))
+    written = write_epcis(doc.events)
+    out = written["epcisBody"]["eventList"][0]
+    assert out["readPoint"] == raw["readPoint"]
+    assert out["bizLocation"] == raw["bizLocation"]
+    again = read_epcis(json.dumps(written))
+    assert again.events == doc.events
+    # The extensions are part of what happened: they change the event hash, and writing them
+    # back keeps it.
+    plain = read_epcis(document(commissioning(eventID=None))).events[0]
+    assert again.events[0].event_id == doc.events[0].event_id != plain.event_id
+
+
+def test_writer_refuses_location_extensions_it_cannot_place() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        event_to_json(event(read_point_extensions={"example:gate": "north"}))
+    assert caught.value.field == "read_point_extensions"
+    with pytest.raises(InvalidInput) as caught:
+        event_to_json(event(biz_location="urn:example:site", biz_location_extensions={"id": "x"}))
+    assert caught.value.field == "biz_location_extensions.id"
 
 
 def test_the_same_event_twice_is_kept_once() -> None:
@@ -331,7 +376,9 @@ def test_missing_required_field(field: str) -> None:
         ),
         (lambda **kw: commissioning(action="CREATE"), "action"),
         (lambda **kw: commissioning(eventTimeZoneOffset="+2:00"), "eventTimeZoneOffset"),
-        (lambda **kw: commissioning(readPoint={"id": "x", "example:gate": 4}), "readPoint"),
+        (lambda **kw: commissioning(readPoint={"example:gate": 4}), "readPoint.id"),
+        (lambda **kw: commissioning(bizLocation={"id": 4, "example:gate": 4}), "bizLocation.id"),
+        (lambda **kw: commissioning(readPoint="https://sites.example.org/x"), "readPoint"),
         (lambda **kw: commissioning(epcList="urn:epc:id:sgtin:1.2.3"), "epcList"),
         (lambda **kw: commissioning(sourceList=[{"type": "owning_party"}]), "sourceList[0]"),
         (
@@ -647,6 +694,7 @@ def _offset(time: datetime) -> str:
         grade_percent=st.one_of(st.none(), st.floats(0, 100, allow_nan=False)),
     ),
     extension=st.dictionaries(st.sampled_from(["ex:a", "ex:b"]), st.text(max_size=5)),
+    location_extension=st.dictionaries(st.sampled_from(["ex:c", "ex:d"]), st.integers()),
 )
 def test_written_events_read_back_equal(
     time: datetime,
@@ -655,6 +703,7 @@ def test_written_events_read_back_equal(
     step: str,
     lot: LotMasterData,
     extension: dict[str, str],
+    location_extension: dict[str, int],
 ) -> None:
     original = event(
         event_time=time,
@@ -664,6 +713,10 @@ def test_written_events_read_back_equal(
         biz_step=step,
         lot_master=lot if lot != LotMasterData() else None,
         extensions=extension,
+        read_point="urn:example:read-point",
+        read_point_extensions=location_extension,
+        biz_location="urn:example:site",
+        biz_location_extensions=location_extension,
         namespaces={"ex": "https://example.org/ex/", "ore": ORE_NAMESPACE},
     )
     again = read_epcis(json.dumps(write_epcis([original]))).events[0]

@@ -1,7 +1,10 @@
 """Conformance of the EPCIS reader and writer with the GS1 EPCIS 2.0 examples and JSON schema.
 
 Reads the 47 JSON/JSON-LD examples published with EPCIS 2.0 from ``../shared/data`` (skipped
-when absent), writes each back and validates it against ``EPCIS-JSON-Schema.json``.
+when absent), writes each back and validates it against ``EPCIS-JSON-Schema.json``. Reads too the
+JSON-LD examples of the event hash reference implementation (github.com/RalphTro/
+epcis-event-hash-generator) and checks the ids given to events without an eventID against its
+``.hashes`` files.
 """
 
 from __future__ import annotations
@@ -14,11 +17,16 @@ from typing import Any
 import jsonschema
 import pytest
 
+from oresight.core.errors import InvalidInput
 from oresight.custody.epcis import read_epcis, read_epcis_file, write_epcis
-from oresight.custody.epcis_read import parse_time
+from oresight.custody.epcis_fields import parse_time
 
 GS1_EPCIS = Path("traceability") / "epcis2" / "gs1-EPCIS"
 EXAMPLE_COUNT = 47
+HASH_EXAMPLES = (
+    Path("traceability") / "epcis2" / "epcis-event-hash-generator" / "tests" / "examples"
+)
+HASH_EXAMPLE_COUNT = 22
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +173,79 @@ def test_events_without_eventid_are_named_by_hash(examples: list[Path]) -> None:
     ]
     assert len(hashed) == 7
     assert all(re.fullmatch(r"ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0", e.event_id) for e in hashed)
+
+
+# --- the event hash reference implementation's examples ---------------------------------------
+
+
+def _declares_ignore_fields(document: dict[str, Any]) -> bool:
+    """Whether a document lists ``<prefix>:ignoreFields`` in its header or query results.
+
+    That list is a convention of the reference implementation, not of CBV: a repository names its
+    own bookkeeping fields so that hash generators skip them.
+    """
+    holders = [document, document["epcisBody"].get("queryResults", {})]
+    return any(key.endswith(":ignoreFields") for holder in holders for key in holder)
+
+
+def test_every_hash_example_reads_and_hashes_as_the_reference(shared_data: Path) -> None:
+    paths = sorted((shared_data / HASH_EXAMPLES).glob("*.jsonld"))
+    assert len(paths) == HASH_EXAMPLE_COUNT
+    hashed = 0
+    ignoring = []
+    for path in paths:
+        if _declares_ignore_fields(json.loads(path.read_text(encoding="utf-8"))):
+            ignoring.append(path.name)
+            continue  # refused: see test_hash_examples_with_ignore_fields_are_refused
+        doc = read_epcis_file(path)
+        expected = path.with_suffix(".hashes").read_text(encoding="utf-8").split()
+        assert len(doc.events) == len(expected), path.name
+        for event, reference in zip(doc.events, expected, strict=True):
+            # A declared eventID is kept as declared; only computed ids are the hash.
+            if not event.event_id_declared:
+                assert event.event_id == reference, path.name
+                hashed += 1
+    assert hashed == 35
+    assert ignoring == [
+        "epcisDocHavingEventWithIgnoreFields.jsonld",
+        "epcisQueryDocHavingEventWithIgnoreFields.jsonld",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["epcisDocHavingEventWithIgnoreFields", "epcisQueryDocHavingEventWithIgnoreFields"],
+)
+def test_hash_examples_with_ignore_fields_are_refused(shared_data: Path, name: str) -> None:
+    # Both events declare the same eventID but only the first carries the fields that the
+    # document's ignoreFields list names; without that (non-CBV) convention they differ, and a
+    # repeated eventID with different content is refused.
+    path = shared_data / HASH_EXAMPLES / f"{name}.jsonld"
+    event_id = (
+        "ni:///sha-256;b3d481c5590757ab8361a6cb0e924820feb3b61eb568e7d7703f21a96f76f51d?ver=CBV2.0"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        read_epcis_file(path)
+    error = caught.value
+    assert (error.file, error.record, error.field) == (
+        str(path),
+        f"event 2 (eventID {event_id})",
+        "eventID",
+    )
+    assert error.message == f"eventID {event_id} repeats event 1 with different content"
+
+
+def test_location_extensions_of_a_hash_example_are_kept_and_written_schema_valid(
+    shared_data: Path, validator: jsonschema.Draft7Validator
+) -> None:
+    path = shared_data / HASH_EXAMPLES / "ReferenceEventHashAlgorithm3.jsonld"
+    doc, written = _written(path)
+    (event,) = doc.events
+    assert event.read_point == "urn:epc:id:sgln:4012345.00011.0"
+    assert event.read_point_extensions == {"example:myField1": "AB-12"}
+    assert event.extensions == {"example:userExt": "CD-34"}
+    assert list(validator.iter_errors(written)) == []
+    source = json.loads(path.read_text(encoding="utf-8"))["epcisBody"]["eventList"][0]
+    assert written["epcisBody"]["eventList"][0]["readPoint"] == source["readPoint"]
+    again = read_epcis(json.dumps(written))
+    assert again.events == doc.events

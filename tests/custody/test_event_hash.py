@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from oresight.core.errors import InvalidInput
 from oresight.custody.event_hash import canonical_prehash, context_namespaces, event_hash
 from oresight.custody.gs1_keys import canonical_gs1_uri, check_digit
+from oresight.custody.vocabulary import STANDARD_PREFIXES
 
 EXAMPLES = Path("traceability/epcis2/epcis-event-hash-generator/tests/examples")
 
@@ -137,6 +138,14 @@ def test_hash_is_an_ni_uri_of_the_prehash() -> None:
     event = _event()
     assert NI_URI.fullmatch(event_hash(event, EXAMPLE_NS))
     assert event_hash(event, EXAMPLE_NS) == _ni(canonical_prehash(event, EXAMPLE_NS))
+
+
+@pytest.mark.parametrize(("prefix", "iri"), sorted(STANDARD_PREFIXES.items()))
+def test_prefixes_of_the_standard_context_need_no_declaration(prefix: str, iri: str) -> None:
+    # The standard EPCIS context declares these, so an extension named with one of them hashes
+    # under its full IRI even where the document declares nothing.
+    prehash = canonical_prehash(_event(**{f"{prefix}:sealNumber": "S-1"}), {})
+    assert "{" + iri + "}sealNumber=S-1" in prehash
 
 
 def test_key_and_list_order_do_not_matter() -> None:

@@ -81,8 +81,18 @@ def _workspace_path(option: Path | None) -> Path:
     return option if option is not None else load_settings().workspace
 
 
-def _open(option: Path | None) -> Workspace:
-    return open_workspace(_workspace_path(option), database_url=load_settings().database_url)
+@contextmanager
+def _opened(option: Path | None, *, create: bool = False) -> Iterator[Workspace]:
+    """The workspace of ``--workspace`` (created first when ``create``), closed afterwards."""
+    path = _workspace_path(option)
+    url = load_settings().database_url
+    ws = (
+        init_workspace(path, database_url=url) if create else open_workspace(path, database_url=url)
+    )
+    try:
+        yield ws
+    finally:
+        ws.close()
 
 
 @contextmanager
@@ -121,9 +131,8 @@ def init(
     """Create a workspace: a folder with its database (SQLite unless ORESIGHT_DATABASE_URL)."""
     with friendly_errors():
         path = directory or _workspace_path(workspace)
-        ws = init_workspace(path, database_url=load_settings().database_url)
-        err_console.print(f"Workspace ready at [bold]{path}[/] (database: {ws.database_label})")
-        ws.close()
+        with _opened(path, create=True) as ws:
+            err_console.print(f"Workspace ready at [bold]{path}[/] (database: {ws.database_label})")
 
 
 @app.command()
@@ -141,12 +150,10 @@ def ingest(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Ingest files into the workspace: all or nothing, and the same records twice add nothing."""
-    with friendly_errors():
-        ws = _open(workspace)
+    with friendly_errors(), _opened(workspace) as ws:
         with _progress("ingest") as bar:
             results = ingest_files(ws, files, format=format, progress=_BarSink(bar))
         err_console.print(ingest_table(results))
-        ws.close()
 
 
 @app.command()
@@ -166,8 +173,7 @@ def assess(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Run every available analysis over the workspace, store the findings and print them."""
-    with friendly_errors():
-        ws = _open(workspace)
+    with friendly_errors(), _opened(workspace) as ws:
         with _progress("assess") as bar:
             result = assess_workspace(ws, progress=_BarSink(bar))
         names = ", ".join(a.rule for a in result.analyses)
@@ -184,7 +190,6 @@ def assess(
             console=out_console,
             title="Findings",
         )
-        ws.close()
     if fail_on is not None and any(f.severity.at_least(fail_on) for f in result.findings):
         err_console.print(f"Findings at or above '{fail_on.value}' exist: exit code 1.")
         raise typer.Exit(EXIT_FAIL_ON)
@@ -210,8 +215,7 @@ def findings(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the findings stored by the last assessment, optionally filtered."""
-    with friendly_errors():
-        ws = _open(workspace)
+    with friendly_errors(), _opened(workspace) as ws:
         with ws.transaction() as session:
             stored = repository.load_findings(
                 session, min_severity=severity, codes=code or (), subject_id=subject
@@ -224,7 +228,6 @@ def findings(
             console=out_console,
             title="Stored findings",
         )
-        ws.close()
 
 
 @app.command()
@@ -237,11 +240,9 @@ def report(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write the HTML due-diligence report of the stored findings."""
-    with friendly_errors():
-        ws = _open(workspace)
+    with friendly_errors(), _opened(workspace) as ws:
         path = write_html_report(ws, out=out, title=title)
         err_console.print(f"Report written to [bold]{path}[/]")
-        ws.close()
 
 
 @app.command()
@@ -252,29 +253,28 @@ def demo(
     """Build the demo supply chains, ingest them, assess them, and write the report."""
     with friendly_errors():
         path = _workspace_path(workspace)
-        ws = init_workspace(path, database_url=load_settings().database_url)
-        with _progress("demo") as bar:
-            result = run_demo(ws, seed=seed, progress=_BarSink(bar))
-        err_console.print(ingest_table(result.ingested))
-        emit_findings(
-            result.assessment.findings,
-            fmt=OutputFormat.TABLE,
-            out=None,
-            workspace=str(path),
-            console=out_console,
-            title="Findings on the demo world",
-        )
-        planted = len(result.manifest.planted)
-        err_console.print(
-            f"\nDemo data:  {result.manifest.root}\n"
-            f"Workspace:  {path} (database: {ws.database_label})\n"
-            f"Report:     {result.report}\n"
-            f"The demo world has {planted} planted problem(s) and "
-            f"{len(result.manifest.clean_lots)} clean lot(s); "
-            f"see {result.manifest.root / 'manifest.json'}.\n"
-            f"Next: `oresight findings -w {path} --format json`, or open the report in a browser."
-        )
-        ws.close()
+        with _opened(path, create=True) as ws:
+            with _progress("demo") as bar:
+                result = run_demo(ws, seed=seed, progress=_BarSink(bar))
+            err_console.print(ingest_table(result.ingested))
+            emit_findings(
+                result.assessment.findings,
+                fmt=OutputFormat.TABLE,
+                out=None,
+                workspace=str(path),
+                console=out_console,
+                title="Findings on the demo world",
+            )
+            planted = len(result.manifest.planted)
+            err_console.print(
+                f"\nDemo data:  {result.manifest.root}\n"
+                f"Workspace:  {path} (database: {ws.database_label})\n"
+                f"Report:     {result.report}\n"
+                f"The demo world has {planted} planted problem(s) and "
+                f"{len(result.manifest.clean_lots)} clean lot(s); "
+                f"see {result.manifest.root / 'manifest.json'}.\n"
+                f"Next: `oresight findings -w {path} --format json`, or open the report."
+            )
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from oresight.core.findings import Finding, Severity
 from oresight.reports.findings_io import findings_to_csv, findings_to_json
-from oresight.workflows.ingest import FileResult
+from oresight.workflows.ingest import IngestSummary
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -50,14 +51,24 @@ def findings_table(findings: Sequence[Finding], *, title: str) -> Table:
     return table
 
 
-def ingest_table(results: Sequence[FileResult]) -> Table:
-    """A table of what each ingested file added."""
-    table = Table(title="Ingested")
+def ingest_table(summary: IngestSummary) -> Table:
+    """A table of what each ingested file added, and of the files passed over."""
+    results = summary.files
+    root = _common_folder([r.path for r in results] + summary.skipped)
+    caption = (
+        f"passed over (not a data format): {', '.join(_short(p, root) for p in summary.skipped)}"
+        if summary.skipped
+        else None
+    )
+    table = Table(title=f"Ingested from {root}" if root else "Ingested", caption=caption)
     for column in ("file", "format", "records", "added", "unchanged", "updated"):
-        table.add_column(column, justify="left" if column in ("file", "format") else "right")
+        if column == "file":
+            table.add_column(column, overflow="fold")
+        else:
+            table.add_column(column, justify="left" if column == "format" else "right")
     for r in results:
         table.add_row(
-            str(r.path),
+            _short(r.path, root),
             r.format.value,
             str(r.records),
             str(r.added),
@@ -97,3 +108,24 @@ def emit_findings(
         console.file.write(text if text.endswith("\n") else text + "\n")
     else:
         out.write_text(text, encoding="utf-8")
+
+
+def _common_folder(paths: Sequence[Path]) -> Path | None:
+    """The deepest folder holding every path, when there is more than one path."""
+    if len(paths) < 2:
+        return None
+    try:
+        common = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+    except ValueError:
+        return None
+    return common if common != Path(common.anchor) else None
+
+
+def _short(path: Path, root: Path | None) -> str:
+    """The path relative to ``root`` when it lies inside it."""
+    if root is None:
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

@@ -101,7 +101,13 @@ class CustodyEvent(BaseModel):
     disposition: str | None = None
     persistent_disposition: dict[str, Any] | None = None
     read_point: str | None = None
+    """The ``id`` of the ``readPoint`` object."""
+    read_point_extensions: dict[str, Any] = Field(default_factory=dict)
+    """Keys of the ``readPoint`` object besides ``id`` (EPCIS 2.0 extensions), verbatim."""
     biz_location: str | None = None
+    """The ``id`` of the ``bizLocation`` object."""
+    biz_location_extensions: dict[str, Any] = Field(default_factory=dict)
+    """Keys of the ``bizLocation`` object besides ``id`` (EPCIS 2.0 extensions), verbatim."""
     epc_list: tuple[str, ...] = ()
     quantity_list: tuple[QuantityElement, ...] = ()
     parent_id: str | None = None

@@ -70,7 +70,7 @@ def _finding(
     if late_origin is not None:
         gap = late_origin.event_time - first_use.event_time
         days = gap.total_seconds() / 86400
-        title = f"Origin of lot {trail.identifier} recorded only after it moved"
+        title = "Origin recorded only after the lot was already moving"
         explanation = (
             f"Lot {trail.identifier} was first recorded in {_describe_use(first_use, sites)}, "
             f"but the event that records its origin ({late_origin.event_id}) is dated "
@@ -82,7 +82,7 @@ def _finding(
         )
         confidence = 0.8
     else:
-        title = f"Lot {trail.identifier} has no upstream record of its origin"
+        title = "Lot moves with no upstream record of its origin"
         explanation = (
             f"Lot {trail.identifier} appears in {len(uses)} custody event(s), first in "
             f"{_describe_use(first_use, sites)}, yet no event records where it came from: it was "

@@ -2,9 +2,11 @@
 
 Reads EPCIS documents and EPCIS query documents with events of all five types. Standard fields
 become typed fields of :class:`CustodyEvent`; every other key of an event is kept verbatim in
-``extensions`` and the document's own ``@context`` prefixes in ``namespaces``, so that the writer
-can give the document back without loss. The ``ore:`` mineral extension in ``ilmd`` is read into
-``lot_master``.
+``extensions`` (and of a ``readPoint`` or ``bizLocation`` in ``read_point_extensions`` or
+``biz_location_extensions``) and the document's own ``@context`` prefixes in ``namespaces``, so
+that the writer can give the document back without loss. The ``ore:`` mineral extension in
+``ilmd`` is read into ``lot_master``. Each field is read and checked by
+:mod:`oresight.custody.epcis_fields`.
 
 Errors are :class:`InvalidInput` naming the file, the event (``event 3 (eventID ...)``, counting
 from 1 in document order) and the field (``quantityList[0].uom``).
@@ -13,26 +15,15 @@ from 1 in document order) and the field (``quantityList[0].uom``).
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, cast
 
 from pydantic import ValidationError
 
-from oresight.core.custody import (
-    Action,
-    BizTransaction,
-    CustodyEvent,
-    EPCISDocument,
-    EventType,
-    QuantityElement,
-    SourceDestination,
-)
+from oresight.core.custody import Action, CustodyEvent, EPCISDocument, EventType
 from oresight.core.errors import InvalidInput
-from oresight.core.units import lookup_unit
+from oresight.custody.epcis_fields import EventFields, parse_time
 from oresight.custody.event_hash import context_namespaces, event_hash
 from oresight.custody.vocabulary import (
     COMMON_FIELDS,
@@ -43,11 +34,14 @@ from oresight.custody.vocabulary import (
     parse_lot_master,
 )
 
-_QUANTITY_KEYS = frozenset({"epcClass", "quantity", "uom"})
-_OFFSET = re.compile(r"[+-]((0\d|1[0-3]):[0-5]\d|14:00)")
-_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?"
-)
+__all__ = [
+    "context_prefixes",
+    "looks_like_epcis",
+    "parse_time",
+    "read_epcis",
+    "read_epcis_file",
+    "read_event",
+]
 
 # Core field names whose EPCIS JSON spelling differs, to name the field in a translated
 # pydantic error the way the user wrote it.
@@ -79,184 +73,6 @@ def context_prefixes(context: object) -> dict[str, str]:
     }
 
 
-def parse_time(value: object) -> datetime:
-    """Parse an RFC 3339 date-time with its UTC offset; ValueError saying what was wrong.
-
-    Fractions of a second beyond microseconds are cut, since Python datetimes hold no finer.
-    """
-    if not isinstance(value, str):
-        raise ValueError(f"expected a date-time string, found {type(value).__name__}")
-    match = _TIME.fullmatch(value)
-    if match is None:
-        raise ValueError(f"{value!r} is not an RFC 3339 date-time such as 2024-05-01T10:00:00Z")
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    if offset is None:
-        raise ValueError(f"{value!r} has no UTC offset; add 'Z' or '+hh:mm'")
-    try:
-        if offset in ("Z", "z"):
-            zone = UTC
-        else:
-            sign = -1 if offset[0] == "-" else 1
-            zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
-        micro = int((fraction or "")[:6].ljust(6, "0"))
-        return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, zone
-        )
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a valid date-time: {exc}") from None
-
-
-class _Event:
-    """Reads one event object, raising errors located at its file, record and field."""
-
-    def __init__(self, raw: Mapping[str, Any], *, file: str | None, record: str) -> None:
-        self.raw = raw
-        self.file = file
-        self.record = record
-
-    def error(self, message: str, field: str | None = None) -> InvalidInput:
-        return InvalidInput(message, file=self.file, record=self.record, field=field)
-
-    def string(self, key: str, *, required: bool = False) -> str | None:
-        value = self.raw.get(key)
-        if value is None:
-            if required:
-                raise self.error("required field is missing", key)
-            return None
-        if not isinstance(value, str) or not value:
-            raise self.error(f"expected a non-empty string, found {value!r}", key)
-        return value
-
-    def time(self, key: str, *, required: bool = False) -> datetime | None:
-        if self.raw.get(key) is None:
-            if required:
-                raise self.error("required field is missing", key)
-            return None
-        try:
-            return parse_time(self.raw[key])
-        except ValueError as exc:
-            raise self.error(str(exc), key) from None
-
-    def items(self, key: str) -> list[Any]:
-        value = self.raw.get(key, [])
-        if not isinstance(value, list):
-            raise self.error(f"expected a list, found {type(value).__name__}", key)
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        values = self.items(key)
-        for i, value in enumerate(values):
-            if not isinstance(value, str) or not value:
-                raise self.error(f"expected a non-empty string, found {value!r}", f"{key}[{i}]")
-        return tuple(values)
-
-    def objects(self, key: str) -> list[dict[str, Any]]:
-        values = self.items(key)
-        for i, value in enumerate(values):
-            if not isinstance(value, Mapping):
-                raise self.error(f"expected an object, found {value!r}", f"{key}[{i}]")
-        return [dict(value) for value in values]
-
-    def mapping(self, key: str) -> dict[str, Any] | None:
-        value = self.raw.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise self.error(f"expected an object, found {type(value).__name__}", key)
-        return dict(value)
-
-    def quantities(self, key: str) -> tuple[QuantityElement, ...]:
-        elements = []
-        for i, item in enumerate(self.objects(key)):
-            where = f"{key}[{i}]"
-            unknown = sorted(set(item) - _QUANTITY_KEYS)
-            if unknown:
-                raise self.error(
-                    f"unexpected keys {unknown}; expected epcClass, quantity, uom", where
-                )
-            epc_class = item.get("epcClass")
-            if not isinstance(epc_class, str) or not epc_class:
-                raise self.error(
-                    f"expected a class identifier, found {epc_class!r}", f"{where}.epcClass"
-                )
-            amount = item.get("quantity")
-            if amount is not None and (
-                isinstance(amount, bool)
-                or not isinstance(amount, int | float)
-                or not math.isfinite(amount)
-                or amount < 0
-            ):
-                raise self.error(f"expected a number >= 0, found {amount!r}", f"{where}.quantity")
-            uom = item.get("uom")
-            if uom is not None:
-                try:
-                    if not isinstance(uom, str):
-                        raise ValueError(f"expected a unit code, found {uom!r}")
-                    lookup_unit(uom)
-                except ValueError as exc:
-                    raise self.error(str(exc), f"{where}.uom") from None
-            elements.append(QuantityElement(epc_class=epc_class, quantity=amount, uom=uom))
-        return tuple(elements)
-
-    def location(self, key: str) -> str | None:
-        value = self.mapping(key)
-        if value is None:
-            return None
-        if set(value) != {"id"} or not isinstance(value["id"], str) or not value["id"]:
-            raise self.error(
-                f"expected {{'id': <location URI>}} and nothing else, found {value!r}", key
-            )
-        return value["id"]
-
-    def parties(self, key: str, value_key: str) -> tuple[SourceDestination, ...]:
-        entries = []
-        for i, item in enumerate(self.objects(key)):
-            kind, ident = item.get("type"), item.get(value_key)
-            if set(item) != {"type", value_key} or not isinstance(kind, str) or not kind:
-                raise self.error(
-                    f"expected {{'type': ..., '{value_key}': ...}}, found {item!r}", f"{key}[{i}]"
-                )
-            if not isinstance(ident, str) or not ident:
-                raise self.error(
-                    f"expected an identifier, found {ident!r}", f"{key}[{i}].{value_key}"
-                )
-            entries.append(SourceDestination(type=kind, id=ident))
-        return tuple(entries)
-
-    def transactions(self) -> tuple[BizTransaction, ...]:
-        entries = []
-        for i, item in enumerate(self.objects("bizTransactionList")):
-            where = f"bizTransactionList[{i}]"
-            kind, ident = item.get("type"), item.get("bizTransaction")
-            if not set(item) <= {"type", "bizTransaction"}:
-                raise self.error(
-                    f"expected {{'type': ..., 'bizTransaction': ...}}, found {item!r}", where
-                )
-            if kind is not None and (not isinstance(kind, str) or not kind):
-                raise self.error(f"expected a transaction type, found {kind!r}", f"{where}.type")
-            if not isinstance(ident, str) or not ident:
-                raise self.error(
-                    f"expected an identifier, found {ident!r}", f"{where}.bizTransaction"
-                )
-            entries.append(BizTransaction(type=kind, id=ident))
-        return tuple(entries)
-
-    def certification(self) -> str | tuple[str, ...] | None:
-        value = self.raw.get("certificationInfo")
-        if value is None or (isinstance(value, str) and value):
-            return value
-        return self.strings("certificationInfo")
-
-    def error_declaration(self) -> dict[str, Any] | None:
-        declaration = self.mapping("errorDeclaration")
-        if declaration is not None:
-            try:
-                parse_time(declaration.get("declarationTime"))
-            except ValueError as exc:
-                raise self.error(str(exc), "errorDeclaration.declarationTime") from None
-        return declaration
-
-
 def read_event(
     raw: object,
     *,
@@ -274,7 +90,7 @@ def read_event(
     declared_id = raw.get("eventID")
     if isinstance(declared_id, str) and declared_id:
         record += f" (eventID {declared_id})"
-    reader = _Event(raw, file=file, record=record)
+    reader = EventFields(raw, file=file, record=record)
     kind = reader.string("type", required=True)
     try:
         event_type = EventType(str(kind))
@@ -289,11 +105,7 @@ def read_event(
             raise reader.error(f"{key!r} is not a field of {event_type.value}", key)
     event_namespaces = {**namespaces, **context_prefixes(raw.get("@context"))}
 
-    offset = reader.string("eventTimeZoneOffset", required=True)
-    if offset is None or not _OFFSET.fullmatch(offset):
-        raise reader.error(
-            f"expected an offset such as +02:00 or -05:00, found {offset!r}", "eventTimeZoneOffset"
-        )
+    offset = reader.time_zone_offset()
     action_text = reader.string("action", required=event_type is not EventType.TRANSFORMATION)
     if action_text is not None and action_text not in set(Action):
         raise reader.error(f"expected ADD, OBSERVE or DELETE, found {action_text!r}", "action")
@@ -309,6 +121,8 @@ def read_event(
         except InvalidInput as exc:
             raise exc.located(file=file, record=record) from None
 
+    read_point, read_point_extensions = reader.location("readPoint")
+    biz_location, biz_location_extensions = reader.location("bizLocation")
     fields: dict[str, Any] = {
         "event_id_declared": declared_id is not None,
         "type": event_type,
@@ -319,8 +133,10 @@ def read_event(
         "biz_step": reader.string("bizStep"),
         "disposition": reader.string("disposition"),
         "persistent_disposition": reader.mapping("persistentDisposition"),
-        "read_point": reader.location("readPoint"),
-        "biz_location": reader.location("bizLocation"),
+        "read_point": read_point,
+        "read_point_extensions": read_point_extensions,
+        "biz_location": biz_location,
+        "biz_location_extensions": biz_location_extensions,
         "epc_list": reader.strings("epcList"),
         "quantity_list": reader.quantities("quantityList"),
         "parent_id": reader.string("parentID"),
@@ -357,7 +173,7 @@ def read_event(
     return event
 
 
-def _check_structure(event: CustodyEvent, reader: _Event) -> None:
+def _check_structure(event: CustodyEvent, reader: EventFields) -> None:
     """Refuse events the EPCIS 2.0 schema refuses for want of what their type must carry."""
     if event.type is EventType.ASSOCIATION and event.parent_id is None:
         raise reader.error("an association event needs a parentID", "parentID")
@@ -384,7 +200,7 @@ def _check_structure(event: CustodyEvent, reader: _Event) -> None:
             )
 
 
-def _computed_event_id(raw: Mapping[str, Any], context: object, reader: _Event) -> str:
+def _computed_event_id(raw: Mapping[str, Any], context: object, reader: EventFields) -> str:
     """The CBV 2.0 event hash of an event that declares no eventID."""
     namespaces = {**context_namespaces(context), **context_namespaces(raw.get("@context"))}
     try:
@@ -485,7 +301,7 @@ def read_epcis(data: bytes | str | Mapping[str, Any], *, file: str | None = None
     if kind == "EPCISQueryDocument":
         results = raw["epcisBody"]["queryResults"]
         fields["header"].update({k: v for k, v in results.items() if k != "resultsBody"})
-    header = _Event(raw, file=file, record="document header")
+    header = EventFields(raw, file=file, record="document header")
     fields["id"] = header.string("id")
     fields["schema_version"] = header.string("schemaVersion") or "2.0"
     fields["creation_date"] = header.time("creationDate")

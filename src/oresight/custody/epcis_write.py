@@ -1,9 +1,9 @@
 """Writer of GS1 EPCIS 2.0 JSON-LD documents from :class:`CustodyEvent` objects.
 
-The output validates against the EPCIS 2.0 JSON schema. Extension fields and ``ilmd`` go back
-verbatim, and every prefix the events came with is declared again in ``@context``. CBV terms keep
-the spelling they were read in, except the CBV 1.x URNs and pre-release URIs that EPCIS 2.0 JSON
-refuses, which become short names.
+The output validates against the EPCIS 2.0 JSON schema. Extension fields (of the event and of its
+``readPoint`` and ``bizLocation``) and ``ilmd`` go back verbatim, and every prefix the events came
+with is declared again in ``@context``. CBV terms keep the spelling they were read in, except the
+CBV 1.x URNs and pre-release URIs that EPCIS 2.0 JSON refuses, which become short names.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ def event_to_json(event: CustodyEvent) -> dict[str, Any]:
 
     A computed event hash is not written as ``eventID``, so that reading the output back gives
     the same event. Raises :class:`InvalidInput` for an event that EPCIS cannot express: a field
-    its type does not have, or an extension that reuses a standard field's name.
+    its type does not have, an extension that reuses a standard field's name, or location
+    extensions without their location.
     """
     record = f"event {event.event_id}"
     out: dict[str, Any] = {"type": event.type.value}
@@ -146,8 +147,10 @@ def event_to_json(event: CustodyEvent) -> dict[str, Any]:
         "bizStep": event.biz_step and BIZ_STEPS.json_value(event.biz_step),
         "disposition": event.disposition and DISPOSITIONS.json_value(event.disposition),
         "persistentDisposition": _persistent(event.persistent_disposition),
-        "readPoint": None if event.read_point is None else {"id": event.read_point},
-        "bizLocation": None if event.biz_location is None else {"id": event.biz_location},
+        "readPoint": _location(event.read_point, event.read_point_extensions, "read_point", record),
+        "bizLocation": _location(
+            event.biz_location, event.biz_location_extensions, "biz_location", record
+        ),
         "bizTransactionList": [
             {"type": BIZ_TRANSACTION_TYPES.json_value(t.type), "bizTransaction": t.id}
             if t.type is not None
@@ -179,6 +182,27 @@ def event_to_json(event: CustodyEvent) -> dict[str, Any]:
             )
         out[key] = value
     return out
+
+
+def _location(
+    ident: str | None, extensions: Mapping[str, Any], name: str, record: str
+) -> dict[str, Any] | None:
+    """A ``readPoint`` or ``bizLocation`` object: the ``id``, then its extensions verbatim."""
+    if ident is None:
+        if extensions:
+            raise InvalidInput(
+                f"{name}_extensions are given without a {name}",
+                record=record,
+                field=f"{name}_extensions",
+            )
+        return None
+    if "id" in extensions:
+        raise InvalidInput(
+            f"a location extension may not be called 'id'; that is the {name} itself",
+            record=record,
+            field=f"{name}_extensions.id",
+        )
+    return {"id": ident, **extensions}
 
 
 def _persistent(value: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -32,23 +32,11 @@ from typing import Any
 
 from oresight.core.errors import InvalidInput
 from oresight.custody.gs1_keys import canonical_gs1_uri
+from oresight.custody.vocabulary import CBV_URI_BASE, STANDARD_PREFIXES
 
 HASH_ALGORITHM_NAME = "sha-256"  # as registered in the IANA Named Information Hash Registry
 CBV_VERSION = "CBV2.0"
-CBV = "https://ref.gs1.org/cbv/"
-GS1_VOC = "https://gs1.org/voc/"
-
-# Prefixes that the standard EPCIS 2.0 JSON-LD context defines; a document may use them unasked.
-STANDARD_NAMESPACES: Mapping[str, str] = {
-    "epcis": "https://ref.gs1.org/epcis/",
-    "cbv": CBV,
-    "cbvmda": "urn:epcglobal:cbv:mda:",
-    "gs1": GS1_VOC,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "dcterms": "http://purl.org/dc/terms/",
-}
+GS1_VOC = STANDARD_PREFIXES["gs1"]
 
 # Written by repositories or corrections, not by the event's author, so they do not name it.
 # ("type" is written first, as eventType.)
@@ -58,11 +46,11 @@ _COMMENT_NAMES = frozenset({"comment", "{http://www.w3.org/2000/01/rdf-schema#}c
 
 # Legacy CBV 1.x URNs and the web vocabulary they became (CBV 2.0 rule 14).
 _CBV_URNS = {
-    "urn:epcglobal:cbv:bizstep:": CBV + "BizStep-",
-    "urn:epcglobal:cbv:disp:": CBV + "Disp-",
-    "urn:epcglobal:cbv:btt:": CBV + "BTT-",
-    "urn:epcglobal:cbv:sdt:": CBV + "SDT-",
-    "urn:epcglobal:cbv:er:": CBV + "ER-",
+    "urn:epcglobal:cbv:bizstep:": CBV_URI_BASE + "BizStep-",
+    "urn:epcglobal:cbv:disp:": CBV_URI_BASE + "Disp-",
+    "urn:epcglobal:cbv:btt:": CBV_URI_BASE + "BTT-",
+    "urn:epcglobal:cbv:sdt:": CBV_URI_BASE + "SDT-",
+    "urn:epcglobal:cbv:er:": CBV_URI_BASE + "ER-",
 }
 
 _TIMESTAMP = re.compile(
@@ -108,7 +96,7 @@ def canonical_prehash(event: Mapping[str, Any], namespaces: Mapping[str, str] | 
     event_type = event.get("type")
     if not isinstance(event_type, str) or not event_type.strip():
         raise InvalidInput("an EPCIS event needs a 'type' such as 'ObjectEvent'", field="type")
-    known = {**STANDARD_NAMESPACES, **(namespaces or {})}
+    known = {**STANDARD_PREFIXES, **(namespaces or {})}
     known.update(context_namespaces(event.get("@context")))
 
     parts = [f"eventType={event_type.strip()}"]
@@ -331,7 +319,7 @@ _QUANTITIES = _list_of(
     "quantityElement",
     _structure((("epcClass", _IRI), ("quantity", _NUMERIC), ("uom", _LITERAL))),
 )
-_DISPOSITION = _scalar(_vocabulary(CBV + "Disp-"))
+_DISPOSITION = _scalar(_vocabulary(CBV_URI_BASE + "Disp-"))
 _LOCATION = _structure((("id", _IRI),))
 _DEVICE_FIELDS = tuple(
     (name, _IRI) for name in ("deviceID", "deviceMetadata", "rawData", "dataProcessingMethod")
@@ -348,7 +336,7 @@ _SENSOR_REPORT = _structure(
         ("microorganism", _IRI),
         ("chemicalSubstance", _IRI),
         ("value", _NUMERIC),
-        ("component", _scalar(_vocabulary(CBV + "Comp-"))),
+        ("component", _scalar(_vocabulary(CBV_URI_BASE + "Comp-"))),
         *((name, _LITERAL) for name in ("stringValue", "booleanValue", "hexBinaryValue")),
         ("uriValue", _IRI),
         *((name, _NUMERIC) for name in ("minValue", "maxValue", "meanValue", "sDev")),
@@ -377,7 +365,7 @@ _EVENT_ORDER: tuple[tuple[str, Render], ...] = (
     ("outputQuantityList", _QUANTITIES),
     ("action", _LITERAL),
     ("transformationID", _IRI),
-    ("bizStep", _scalar(_vocabulary(CBV + "BizStep-"))),
+    ("bizStep", _scalar(_vocabulary(CBV_URI_BASE + "BizStep-"))),
     ("disposition", _DISPOSITION),
     ("persistentDisposition", _structure((("set", _DISPOSITION), ("unset", _DISPOSITION)))),
     ("readPoint", _LOCATION),
@@ -389,8 +377,8 @@ _ORDERED_NAMES = frozenset(name for name, _ in _EVENT_ORDER)
 
 # Standard fields that the reference vectors sort in among the user extensions.
 _SORTED_WITH_EXTENSIONS: Mapping[str, Render] = {
-    "bizTransactionList": _list_of("", _typed_reference("bizTransaction", CBV + "BTT-")),
-    "sourceList": _list_of("", _typed_reference("source", CBV + "SDT-")),
-    "destinationList": _list_of("", _typed_reference("destination", CBV + "SDT-")),
+    "bizTransactionList": _list_of("", _typed_reference("bizTransaction", CBV_URI_BASE + "BTT-")),
+    "sourceList": _list_of("", _typed_reference("source", CBV_URI_BASE + "SDT-")),
+    "destinationList": _list_of("", _typed_reference("destination", CBV_URI_BASE + "SDT-")),
     "ilmd": _structure(()),  # instance master data: user fields only
 }

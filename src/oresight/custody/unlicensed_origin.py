@@ -85,7 +85,14 @@ def local_date(event: CustodyEvent) -> date:
 
 def _lots(event: CustodyEvent) -> str:
     lots = event.produced()
-    return ", ".join(lots[:3]) + (f" and {len(lots) - 3} more" if len(lots) > 3 else "")
+    if len(lots) == 1:
+        return f"lot {lots[0]}"
+    listed = ", ".join(lots[:3]) + (f" and {len(lots) - 3} more" if len(lots) > 3 else "")
+    return f"lots {listed}"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _finding(
@@ -167,7 +174,7 @@ def _licence_problem(event: CustodyEvent, site: Site) -> Finding | None:
             event,
             title=f"Extraction at {site.name or site.id}, which holds no licence",
             explanation=(
-                f"{_lots(event)} was commissioned on {day.isoformat()} at {site.label()}, "
+                f"{_cap(_lots(event))} was commissioned on {day.isoformat()} at {site.label()}, "
                 f"a {site.kind.value.replace('_', ' ')} with no licence on record."
             ),
             evidence=(_site_evidence(site, "extraction site without licence"),),
@@ -188,7 +195,8 @@ def _licence_problem(event: CustodyEvent, site: Site) -> Finding | None:
         event,
         title=f"Extraction at {site.name or site.id} outside its licence period",
         explanation=(
-            f"{_lots(event)} was commissioned on {day.isoformat()} at {site.label()}; its {why} "
+            f"{_cap(_lots(event))} was commissioned on {day.isoformat()} at {site.label()}; "
+            f"its {why} "
             "the extraction."
         ),
         evidence=(_site_evidence(site, "licence not valid on the event date", days=gap),),
@@ -214,7 +222,7 @@ def _outside_areas(event: CustodyEvent, site: Site, areas: Sequence[_Area]) -> F
     if distances and distances[0][0] == 0.0:
         return None
     where = (
-        f"{_lots(event)} was commissioned on {day.isoformat()} at {site.label()}, at "
+        f"{_cap(_lots(event))} was commissioned on {day.isoformat()} at {site.label()}, at "
         f"{point.y:.5f}, {point.x:.5f} (lat, lon)."
     )
     evidence = [_site_evidence(site, "declared extraction site", lat=point.y, lon=point.x)]

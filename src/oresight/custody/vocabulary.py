@@ -43,7 +43,7 @@ _LEGACY_URI_BASES = ("http://ref.gs1.org/cbv/", "https://ns.gs1.org/cbv/", "http
 # must give a CBV term in them as its short name.
 _JSON_FORBIDDEN = ("urn:epcglobal:cbv:", "https://ns.gs1.org/cbv/", "http://ns.gs1.org/cbv/")
 
-STANDARD_PREFIXES: dict[str, str] = {
+STANDARD_PREFIXES: Mapping[str, str] = {
     "epcis": "https://ref.gs1.org/epcis/",
     "cbv": CBV_URI_BASE,
     "cbvmda": "urn:epcglobal:cbv:mda:",

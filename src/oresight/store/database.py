@@ -145,7 +145,11 @@ def open_workspace(path: Path, *, database_url: str | None = None) -> Workspace:
         raise WorkspaceError(f"{marker}: not an oresight workspace marker")
     url = database_url or sqlite_url(path / DATABASE_FILE)
     engine = make_engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except StoreError:
+        engine.dispose()
+        raise
     sessions = sessionmaker(engine, expire_on_commit=False)
     return Workspace(path=path, engine=engine, _sessions=sessions)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from oresight.sim.demo import DemoManifest, build_demo_world
 from oresight.store.database import Workspace
 from oresight.workflows.assess import AssessmentResult, assess_workspace
-from oresight.workflows.ingest import FileResult, ingest_files
+from oresight.workflows.ingest import IngestSummary, ingest_files
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.report import write_html_report
 
@@ -20,7 +20,7 @@ class DemoResult:
     """Where the demo put everything, and what it found."""
 
     manifest: DemoManifest
-    ingested: list[FileResult]
+    ingested: IngestSummary
     assessment: AssessmentResult
     report: Path
 

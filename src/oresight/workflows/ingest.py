@@ -132,18 +132,37 @@ def parse_file(path: Path, *, format: FileFormat | None = None) -> ParsedFile:
     return parsed
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
+@dataclass(frozen=True)
+class InputFile:
+    """A file to ingest, and whether the user named it (rather than a folder holding it)."""
+
+    path: Path
+    named: bool
+
+
+def expand_paths(paths: Sequence[Path]) -> list[InputFile]:
     """Files named directly, plus the data files inside any folder named, in a stable order."""
-    files: list[Path] = []
+    files: list[InputFile] = []
     suffixes = {".json", ".jsonld", ".geojson", ".gpkg", ".jsonl", ".ftm"}
     for path in paths:
         if path.is_dir():
             files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+                InputFile(p, named=False)
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in suffixes
             )
         else:
-            files.append(path)
+            files.append(InputFile(path, named=True))
     return files
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What an ingest did: per file, and the files of named folders it passed over."""
+
+    files: list[FileResult]
+    skipped: list[Path]
+    """Files in a named folder whose format oresight does not read (a README, a manifest)."""
 
 
 def ingest_files(
@@ -152,15 +171,26 @@ def ingest_files(
     *,
     format: FileFormat | None = None,
     progress: Progress = no_progress,
-) -> list[FileResult]:
-    """Parse every file, then write them all in one transaction; return what each added."""
+) -> IngestSummary:
+    """Parse every file, then write them all in one transaction; return what each added.
+
+    A file named directly must be readable; inside a named folder, a file whose format is not
+    recognised is passed over (and listed), but a file that is recognised and broken still
+    stops the whole ingest.
+    """
     files = expand_paths(paths)
     if not files:
-        raise InvalidInput("no input files given")
+        raise InvalidInput("no input files given (or the folders given hold no data files)")
     parsed: list[ParsedFile] = []
-    for index, path in enumerate(files):
+    skipped: list[Path] = []
+    for index, entry in enumerate(files):
         progress("reading", index, len(files))
-        parsed.append(parse_file(path, format=format))
+        try:
+            parsed.append(parse_file(entry.path, format=format))
+        except UnknownFormat:
+            if entry.named:
+                raise
+            skipped.append(entry.path)
     progress("reading", len(files), len(files))
     # Sites and parties first, so that events referring to them land after them.
     order = {
@@ -200,4 +230,4 @@ def ingest_files(
                 )
             )
         progress("writing", len(parsed), len(parsed))
-    return results
+    return IngestSummary(files=results, skipped=skipped)
