@@ -25,7 +25,7 @@ demo: $(STAMP)
 test: $(TEST_STAMP) lint typecheck contracts pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy src/oresight
