@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from oresight.cli.app import app
@@ -22,6 +23,7 @@ from oresight.sim.demo import DemoManifest, build_demo_world
 from oresight.store import repository
 from oresight.store.database import open_workspace
 from tests.conftest import fresh_postgres_schema, needs_postgres
+from tests.custody.test_sites import text_column, write_layer
 
 runner = CliRunner()
 
@@ -292,3 +294,44 @@ def test_reingesting_the_demo_folder_adds_nothing_and_passes_over_the_manifest(
     assert {k: after[k] for k in ("events", "sites", "parties")} == {
         k: before[k] for k in ("events", "sites", "parties")
     }
+
+
+def test_export_round_trips_into_a_new_workspace(
+    demo: tuple[Path, DemoManifest], tmp_path: Path
+) -> None:
+    path, _ = demo
+    files = []
+    for kind, name in (("sites", "s.geojson"), ("parties", "p.ftm.json"), ("epcis", "e.jsonld")):
+        out = tmp_path / name
+        result = invoke("export", kind, "-w", str(path), "--out", str(out))
+        assert result.exit_code == 0, result.stderr
+        files.append(str(out))
+    fresh = tmp_path / "copy"
+    assert invoke("init", str(fresh)).exit_code == 0
+    assert invoke("ingest", "-w", str(fresh), *files).exit_code == 0
+    copied, original = stored_counts(fresh), stored_counts(path)
+    for key in ("events", "sites", "parties", "identifiers"):
+        assert copied[key] == original[key], key
+    # the same events again, from the original demo files, add nothing
+    again = invoke("ingest", "-w", str(fresh), str(path / "demo-data"))
+    assert again.exit_code == 0, again.stderr
+    assert stored_counts(fresh)["events"] == original["events"]
+
+
+def test_geopackage_sites_are_sniffed_and_ingested(workspace: Path, tmp_path: Path) -> None:
+    gpkg = tmp_path / "mines.gpkg"
+    write_layer(
+        gpkg,
+        "mines",
+        {
+            "id": text_column("https://id.example/site/gp-1"),
+            "name": text_column("GeoPackage pit"),
+            "kind": text_column("mine"),
+            "country": text_column("CD"),
+        },
+        [shapely.Point(25.47, -10.71)],
+    )
+    result = invoke("ingest", "-w", str(workspace), str(gpkg))
+    assert result.exit_code == 0, result.stderr
+    assert "gpkg" in result.stderr
+    assert stored_counts(workspace)["sites"] == 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from oresight.core.findings import EvidenceKind, FindingCode, Severity, SubjectType
+from oresight.core.minerals import Mineral
 from oresight.custody.broken_chain import find_broken_chains
+from oresight.custody.lineage import build_lineage, lots_of
 from tests.custody.chain_builders import commission, move, transform
 
 MINE = "urn:epc:id:sgln:0614141.00001.0"
@@ -56,3 +58,17 @@ def test_non_movement_observations_and_patterns_are_not_uses() -> None:
     inspection = move("e1", "lot:c", TRADER, 0, "inspecting")
     pattern = move("e2", "urn:epc:idpat:sgtin:4012345.066666.*", TRADER, 1)
     assert find_broken_chains([inspection, pattern]) == []
+
+
+def test_lots_are_read_from_their_origin_events() -> None:
+    events = [
+        commission("e1", "lot:a", MINE, 0),
+        move("e2", "lot:a", MINE, 1),
+        transform("e3", ["lot:a"], "lot:metal", SMELTER, 10),
+    ]
+    lots = {lot.id: lot for lot in lots_of(build_lineage(events))}
+    assert set(lots) == {"lot:a", "lot:metal"}
+    ore = lots["lot:a"]
+    assert ore.mineral is Mineral.COBALT and ore.origin_event_id == "e1"
+    assert ore.quantity is not None and ore.quantity.element_kg() == 12.5 * 1000 * 2.1 / 100
+    assert lots["lot:metal"].made_from == ("lot:a",)

@@ -26,6 +26,7 @@ from oresight.store import repository
 from oresight.store.database import Workspace, init_workspace, open_workspace
 from oresight.workflows.assess import assess_workspace
 from oresight.workflows.demo import run_demo
+from oresight.workflows.export import ExportKind, export_records
 from oresight.workflows.ingest import FileFormat, ingest_files
 from oresight.workflows.report import write_html_report
 
@@ -275,6 +276,18 @@ def demo(
                 f"see {result.manifest.root / 'manifest.json'}.\n"
                 f"Next: `oresight findings -w {path} --format json`, or open the report."
             )
+
+
+@app.command()
+def export(
+    kind: Annotated[ExportKind, typer.Argument(help="What to export: epcis, sites or parties.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Export the workspace's events (EPCIS 2.0), sites (GeoJSON) or parties (FtM JSON lines)."""
+    with friendly_errors(), _opened(workspace) as ws:
+        count = export_records(ws, kind, out)
+        err_console.print(f"Wrote {count} {kind.value} record(s) to [bold]{out}[/]")
 
 
 @app.command()

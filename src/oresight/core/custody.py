@@ -83,6 +83,28 @@ class LotMasterData(BaseModel):
     grade_percent: float | None = Field(default=None, ge=0, le=100)
 
 
+class Lot(BaseModel):
+    """A lot of mineral material, as the custody record establishes it at its origin.
+
+    A lot is identified by an EPC class (``urn:epc:class:lgtin:...``) or an instance EPC; it comes
+    into being at a commissioning event (extraction) or as the output of a transformation.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(min_length=1)
+    mineral: Mineral | None = None
+    form: MaterialForm | None = None
+    grade_percent: float | None = Field(default=None, ge=0, le=100)
+    quantity: Quantity | None = None
+    origin_event_id: str | None = None
+    """The event that created the lot; ``None`` when the record holds none."""
+    origin_location: str | None = None
+    originated_at: datetime | None = None
+    made_from: tuple[str, ...] = ()
+    """Lots consumed by the transformation that produced this one."""
+
+
 class CustodyEvent(BaseModel):
     """One EPCIS 2.0 event of any of the five types."""
 

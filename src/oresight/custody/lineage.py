@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from oresight.core.custody import Action, CustodyEvent, EventType
+from oresight.core.custody import Action, CustodyEvent, EventType, Lot
 from oresight.custody.vocabulary import normalise_biz_step
 
 MOVEMENT_STEPS = frozenset(
@@ -114,3 +114,31 @@ def build_lineage(events: Iterable[CustodyEvent]) -> Lineage:
     return Lineage(
         trails={k: v for k, v in trails.items() if not is_pattern(k)}, derived=dict(derived)
     )
+
+
+def lots_of(lineage: Lineage) -> list[Lot]:
+    """Every identifier the record shows being created, as a :class:`Lot`, by id."""
+    lots: list[Lot] = []
+    for identifier in sorted(lineage.trails):
+        trail = lineage.trails[identifier]
+        if not trail.origins:
+            continue
+        origin = trail.origins[0]
+        master = origin.lot_master
+        entry = origin.quantities().get(identifier)
+        lots.append(
+            Lot(
+                id=identifier,
+                mineral=master.mineral if master else None,
+                form=master.form if master else None,
+                grade_percent=master.grade_percent if master else None,
+                quantity=entry.as_quantity(master.grade_percent if master else None)
+                if entry
+                else None,
+                origin_event_id=origin.event_id,
+                origin_location=origin.location(),
+                originated_at=origin.event_time,
+                made_from=origin.consumed() if origin.type is EventType.TRANSFORMATION else (),
+            )
+        )
+    return lots

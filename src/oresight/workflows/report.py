@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from oresight.custody.lineage import build_lineage, lots_of
 from oresight.reports.html import ReportScope, render_html_report, supply_chain_tiers
 from oresight.store import repository
 from oresight.store.database import Workspace
@@ -22,13 +23,8 @@ def write_html_report(
         sites = repository.load_sites(session)
         counts = repository.counts(session)
         sources = repository.ingested_sources(session)
-    minerals = sorted(
-        {
-            e.lot_master.mineral.value
-            for e in events
-            if e.lot_master is not None and e.lot_master.mineral is not None
-        }
-    )
+    lots = lots_of(build_lineage(events))
+    minerals = sorted({lot.mineral.value for lot in lots if lot.mineral is not None})
     scope = ReportScope(
         title=title or "Supply-chain due-diligence assessment",
         workspace=str(workspace.path.resolve()),
@@ -37,7 +33,7 @@ def write_html_report(
         period_end=max((e.event_time for e in events), default=None),
         counts={
             "events": counts["events"],
-            "lots and objects": counts["identifiers"],
+            "lots": len(lots),
             "sites": counts["sites"],
             "parties": counts["parties"],
             "findings": len(findings),
