@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select
@@ -129,58 +130,57 @@ def add_events(
 
 def upsert_sites(session: Session, sites: Iterable[Site], *, ingest: IngestRow) -> WriteCounts:
     """Store sites, updating any whose content changed."""
-    counts = WriteCounts()
-    for site in sites:
-        body = canonical_json(site)
-        digest = _sha256(body)
-        row = session.get(SiteRow, site.id)
-        if row is None:
-            session.add(
-                SiteRow(
-                    id=site.id,
-                    kind=site.kind.value,
-                    country=site.country,
-                    name=site.name,
-                    content_sha256=digest,
-                    body=body,
-                    ingest_id=ingest.id,
-                )
-            )
-            counts.added += 1
-        elif row.content_sha256 == digest:
-            counts.unchanged += 1
-        else:
-            row.kind, row.country, row.name = site.kind.value, site.country, site.name
-            row.content_sha256, row.body, row.ingest_id = digest, body, ingest.id
-            counts.updated += 1
-    session.flush()
-    return counts
+    return _upsert(
+        session,
+        SiteRow,
+        sites,
+        ingest=ingest,
+        columns=lambda site: {"kind": site.kind.value, "country": site.country, "name": site.name},
+    )
 
 
 def upsert_parties(session: Session, parties: Iterable[Party], *, ingest: IngestRow) -> WriteCounts:
     """Store FtM parties, updating any whose content changed."""
+    return _upsert(
+        session,
+        PartyRow,
+        parties,
+        ingest=ingest,
+        columns=lambda party: {"schema_name": party.schema_name, "caption": party.caption},
+    )
+
+
+_Ref = TypeVar("_Ref", Site, Party)
+_Row = TypeVar("_Row", SiteRow, PartyRow)
+
+
+def _upsert(
+    session: Session,
+    row_type: type[_Row],
+    objects: Iterable[_Ref],
+    *,
+    ingest: IngestRow,
+    columns: Callable[[_Ref], dict[str, Any]],
+) -> WriteCounts:
+    """Insert reference records, or update them in place when their content changed."""
     counts = WriteCounts()
-    for party in parties:
-        body = canonical_json(party)
-        digest = _sha256(body)
-        row = session.get(PartyRow, party.id)
+    for obj in objects:
+        body = canonical_json(obj)
+        values = {
+            **columns(obj),
+            "content_sha256": _sha256(body),
+            "body": body,
+            "ingest_id": ingest.id,
+        }
+        row = session.get(row_type, obj.id)
         if row is None:
-            session.add(
-                PartyRow(
-                    id=party.id,
-                    schema_name=party.schema_name,
-                    caption=party.caption,
-                    content_sha256=digest,
-                    body=body,
-                    ingest_id=ingest.id,
-                )
-            )
+            session.add(row_type(id=obj.id, **values))
             counts.added += 1
-        elif row.content_sha256 == digest:
+        elif row.content_sha256 == values["content_sha256"]:
             counts.unchanged += 1
         else:
-            row.schema_name, row.caption = party.schema_name, party.caption
-            row.content_sha256, row.body, row.ingest_id = digest, body, ingest.id
+            for name, value in values.items():
+                setattr(row, name, value)
             counts.updated += 1
     session.flush()
     return counts
