@@ -1,0 +1,60 @@
+"""The storage the log needs, as a protocol: entries, complete-subtree hashes, checkpoints.
+
+The tree is stored as the hashes of its *complete* subtrees: node ``(level, index)`` is the
+RFC 9162 hash of leaves ``[index * 2**level, (index + 1) * 2**level)``. Every complete subtree of
+the tree at its committed size is stored, so the root at any size, and any inclusion or
+consistency proof, is assembled from O(log n) stored nodes without rehashing leaves.
+
+An implementation must make :meth:`TreeStorage.append` atomic: readers see the tree at the last
+committed size, never a torn tree, and a failure mid-append leaves the log as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+NodeId = tuple[int, int]
+"""``(level, index)`` of a complete subtree; level 0 holds leaf hashes."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One leaf of the log: its position, its key (the custody event id) and its leaf data."""
+
+    index: int
+    key: str
+    data: bytes
+
+
+class TreeStorage(Protocol):
+    """Persistence of one log: entries, complete-subtree hashes and signed checkpoints."""
+
+    def tree_size(self) -> int:
+        """How many entries are committed."""
+
+    def read_nodes(self, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
+        """Hashes of the given complete subtrees; every id asked for must exist."""
+
+    def read_entries(self, start: int, stop: int) -> list[LogEntry]:
+        """Committed entries with ``start <= index < stop``, in index order."""
+
+    def find_entry(self, key: str) -> LogEntry | None:
+        """The committed entry with this key, if any."""
+
+    def append(
+        self,
+        *,
+        entries: Sequence[LogEntry],
+        nodes: Mapping[NodeId, bytes],
+        checkpoint: bytes,
+    ) -> None:
+        """Atomically commit entries (indexes ``tree_size() ..``), their new complete-subtree
+        hashes, and the signed checkpoint of the new size. All or nothing."""
+
+    def latest_checkpoint(self) -> bytes | None:
+        """The signed checkpoint of the committed size, or ``None`` for an empty log."""
+
+    def checkpoint_at(self, size: int) -> bytes | None:
+        """The signed checkpoint the log issued at ``size``, if it issued one."""
