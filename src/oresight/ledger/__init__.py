@@ -1,4 +1,4 @@
-"""The verifiable custody ledger: an append-only Merkle log (RFC 9162) that anyone can check offline.
+"""The verifiable custody ledger: an append-only Merkle log (RFC 9162) anyone can check offline.
 
 Every accepted custody event becomes a leaf; the operator publishes signed checkpoints (C2SP
 tlog-checkpoint); witnesses cosign them (C2SP tlog-cosignature); inclusion and consistency proofs

@@ -12,20 +12,11 @@ committed size, never a torn tree, and a failure mid-append leaves the log as it
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-NodeId = tuple[int, int]
-"""``(level, index)`` of a complete subtree; level 0 holds leaf hashes."""
+from oresight.core.ledger import LogEntry, NodeId
 
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One leaf of the log: its position, its key (the custody event id) and its leaf data."""
-
-    index: int
-    key: str
-    data: bytes
+__all__ = ["LogEntry", "NodeId", "TreeStorage"]
 
 
 class TreeStorage(Protocol):
