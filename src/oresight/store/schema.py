@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -128,3 +138,33 @@ class FindingRow(Base):
 
 
 Index("ix_findings_subject", FindingRow.subject_type, FindingRow.subject_id)
+
+
+class LedgerEntryRow(Base):
+    """A leaf of the custody ledger: its index, its key (event id) and its exact leaf bytes."""
+
+    __tablename__ = "ledger_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(ID, unique=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerNodeRow(Base):
+    """The hash of a complete subtree of the ledger: leaves [idx * 2**level, (idx+1) * 2**level)."""
+
+    __tablename__ = "ledger_nodes"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerCheckpointRow(Base):
+    """A signed checkpoint the log issued; the largest size is the committed tree size."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    note: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
