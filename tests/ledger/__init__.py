@@ -1,0 +1,1 @@
+"""The verifiable custody ledger: Merkle log, entries, keys, checkpoints, witnesses, proofs."""
