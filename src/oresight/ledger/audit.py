@@ -18,7 +18,7 @@ caller (``check_entry`` hook, :attr:`AuditReport.root`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from oresight.core.errors import OresightError
@@ -35,6 +35,7 @@ ProblemKind = Literal[
     "missing-node",
     "node-hash",
     "root",
+    "checkpoint",
 ]
 """What an :class:`AuditProblem` is about."""
 
@@ -91,6 +92,11 @@ class AuditReport:
     def first(self) -> AuditProblem | None:
         """Where the damage starts: the first entry problem, else the lowest node problem."""
         return self.problems[0] if self.problems else None
+
+    def with_problem(self, kind: ProblemKind, message: str) -> AuditReport:
+        """This report with one more problem at the end (e.g. about the signed checkpoint)."""
+        problem = AuditProblem(kind=kind, message=message)
+        return replace(self, problems=(*self.problems, problem))
 
 
 def audit_tree(

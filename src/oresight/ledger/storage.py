@@ -49,3 +49,7 @@ class TreeStorage(Protocol):
 
     def checkpoint_at(self, size: int) -> bytes | None:
         """The signed checkpoint the log issued at ``size``, if it issued one."""
+
+    def replace_checkpoint(self, size: int, note: bytes) -> None:
+        """Store ``note`` as the checkpoint of ``size`` — the same checkpoint with more
+        signatures (witness cosignatures); the caller checks the text is unchanged."""

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Table, and_, func, insert, or_, select
+from sqlalchemy import Engine, Table, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from oresight.core.errors import StoreError
@@ -136,3 +136,12 @@ class SqlTreeStorage:
         with self.engine.connect() as conn:
             note = conn.scalar(select(_CHECKPOINTS.c.note).where(_CHECKPOINTS.c.size == size))
         return None if note is None else bytes(note)
+
+    def replace_checkpoint(self, size: int, note: bytes) -> None:
+        """Store a cosigned copy of the checkpoint of ``size``."""
+        with self.engine.begin() as conn:
+            updated = conn.execute(
+                update(_CHECKPOINTS).where(_CHECKPOINTS.c.size == size).values(note=note)
+            ).rowcount
+        if updated != 1:
+            raise StoreError(f"the ledger issued no checkpoint at size {size}")

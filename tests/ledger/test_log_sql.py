@@ -1,0 +1,95 @@
+"""The custody log on the workspace database: tampering with the tables directly is caught and
+named by the audit, and a failed append leaves the log at its last checkpoint."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from oresight.core.errors import StoreError
+from oresight.ledger.bundle import verify_bundle
+from oresight.ledger.cosignature import NoWitnessRequired
+from oresight.store.database import Workspace
+from oresight.store.ledger_storage import SqlTreeStorage
+from tests.ledger.log_builders import LogFixture, make_log
+
+
+@pytest.fixture
+def fx(workspace: Workspace) -> LogFixture:
+    fixture = make_log(SqlTreeStorage(workspace.engine))
+    for _ in range(3):
+        fixture.log.append([fixture.submission() for _ in range(4)])
+    assert fixture.log.audit().ok
+    return fixture
+
+
+def _sql(workspace: Workspace, statement: str, **params: object) -> None:
+    with workspace.engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def test_changed_byte_of_an_entry_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    data = fx.log.storage.read_entries(6, 7)[0].data
+    tampered = data.replace(b"event-7", b"event-X")
+    _sql(workspace, "UPDATE ledger_entries SET data = :d WHERE idx = 6", d=tampered)
+    problem = fx.log.audit().first
+    assert problem is not None and problem.index == 6
+
+
+def test_deleted_entry_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    _sql(workspace, "DELETE FROM ledger_entries WHERE idx = 4")
+    problem = fx.log.audit().first
+    assert problem is not None and problem.kind == "missing-entry" and problem.index == 4
+
+
+def test_swapped_entries_are_named(fx: LogFixture, workspace: Workspace) -> None:
+    rows = {e.index: e for e in fx.log.storage.read_entries(2, 10)}
+    _sql(workspace, "DELETE FROM ledger_entries WHERE idx IN (2, 9)")
+    for index, source in ((2, 9), (9, 2)):
+        _sql(
+            workspace,
+            "INSERT INTO ledger_entries (idx, key, data) VALUES (:i, :k, :d)",
+            i=index,
+            k=rows[source].key,
+            d=rows[source].data,
+        )
+    problem = fx.log.audit().first
+    assert problem is not None and problem.index == 2
+
+
+def test_rewritten_node_hash_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    _sql(workspace, "UPDATE ledger_nodes SET hash = :h WHERE level = 2 AND idx = 1", h=bytes(32))
+    report = fx.log.audit()
+    assert not report.ok
+    assert any(p.node == (2, 1) for p in report.problems)
+
+
+def test_a_failed_append_leaves_the_log_at_its_last_checkpoint(
+    fx: LogFixture, workspace: Workspace
+) -> None:
+    before = fx.log.latest_checkpoint()
+    # Another writer's checkpoint squats the size this append would reach: the commit fails.
+    _sql(
+        workspace,
+        "INSERT INTO ledger_checkpoints (size, note, created_at) VALUES (14, :n, :t)",
+        n=b"squatter",
+        t=datetime.now(UTC),
+    )
+    with pytest.raises(StoreError):
+        fx.log.append([fx.submission(), fx.submission()])
+    _sql(workspace, "DELETE FROM ledger_checkpoints WHERE size = 14")
+    assert fx.log.size() == 12 and fx.log.latest_checkpoint() == before
+    assert fx.log.storage.read_entries(12, 100) == []
+    assert fx.log.audit().ok
+    receipts = fx.log.append([fx.submission()])
+    assert (
+        verify_bundle(
+            receipts[0].bundle,
+            log_key=fx.log.log_key.verifier_key,
+            policy=NoWitnessRequired(),
+            leaf_data=receipts[0].leaf.to_leaf_bytes(),
+        ).checkpoint.size
+        == 13
+    )
