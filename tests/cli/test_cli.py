@@ -18,6 +18,7 @@ import shapely
 from typer.testing import CliRunner
 
 from oresight.cli.app import app
+from oresight.custody.untp import load_public_key, verify_enveloped_credential
 from oresight.reports.findings_io import validate_findings_document
 from oresight.sim.demo import DemoManifest, build_demo_world
 from oresight.store import repository
@@ -335,3 +336,29 @@ def test_geopackage_sites_are_sniffed_and_ingested(workspace: Path, tmp_path: Pa
     assert result.exit_code == 0, result.stderr
     assert "gpkg" in result.stderr
     assert stored_counts(workspace)["sites"] == 1
+
+
+def test_untp_dte_export_is_a_signed_credential_our_verifier_accepts(
+    demo: tuple[Path, DemoManifest], tmp_path: Path
+) -> None:
+    path, _ = demo
+    out = tmp_path / "events.jwt"
+    result = invoke(
+        "export",
+        "untp-dte",
+        "-w",
+        str(path),
+        "--out",
+        str(out),
+        "--issuer-id",
+        "https://operator.example/oresight",
+        "--issuer-name",
+        "Demo operator",
+    )
+    assert result.exit_code == 0, result.stderr
+    public = load_public_key((tmp_path / "events.jwt.pub.pem").read_bytes())
+    credential = verify_enveloped_credential(out.read_text().strip(), public_key=public)
+    assert "DigitalTraceabilityEvent" in credential["type"]
+    assert len(credential["credentialSubject"]) == stored_counts(path)["events"]
+    missing = invoke("export", "untp-dte", "-w", str(path), "--out", str(out))
+    assert missing.exit_code == 2

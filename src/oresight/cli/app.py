@@ -7,32 +7,40 @@ to standard error, so that ``--format json`` output can be piped.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oresight import __version__
+from oresight.cli.context import (
+    EXIT_FAIL_ON,
+    BarSink,
+    WorkspaceOption,
+    err_console,
+    friendly_errors,
+    opened,
+    out_console,
+    progress_bars,
+    workspace_path,
+)
+from oresight.cli.ledger import ledger_app, print_receipts
 from oresight.cli.output import OutputFormat, emit_findings, ingest_table
-from oresight.core.errors import OresightError
+from oresight.core.errors import InvalidInput
 from oresight.core.findings import Severity
-from oresight.settings import load_settings
 from oresight.store import repository
-from oresight.store.database import Workspace, init_workspace, open_workspace
+from oresight.workflows import ledger as ledger_workflow
 from oresight.workflows.assess import assess_workspace
 from oresight.workflows.demo import run_demo
-from oresight.workflows.export import ExportKind, export_records
+from oresight.workflows.export import (
+    ExportKind,
+    Issuer,
+    export_records,
+    export_untp_dte,
+)
+from oresight.workflows.export import issuer_key as load_issuer_key
 from oresight.workflows.ingest import FileFormat, ingest_files
 from oresight.workflows.report import write_html_report
-
-EXIT_FAIL_ON = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 3
 
 app = typer.Typer(
     name="oresight",
@@ -42,84 +50,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out_console = Console()
-err_console = Console(stderr=True)
-
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        help="Workspace folder (default: $ORESIGHT_WORKSPACE or ./oresight-workspace).",
-        show_default=False,
-    ),
-]
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Turn oresight's errors into a message and exit code 2, and anything else into code 3."""
-    try:
-        yield
-    except OresightError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        if os.environ.get("ORESIGHT_DEBUG"):
-            raise
-        err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
-            "This is a bug in oresight. Run again with ORESIGHT_DEBUG=1 to see the traceback, "
-            "and please report it.",
-            highlight=False,
-        )
-        raise typer.Exit(EXIT_INTERNAL) from None
-
-
-def _workspace_path(option: Path | None) -> Path:
-    return option if option is not None else load_settings().workspace
-
-
-@contextmanager
-def _opened(option: Path | None, *, create: bool = False) -> Iterator[Workspace]:
-    """The workspace of ``--workspace`` (created first when ``create``), closed afterwards."""
-    path = _workspace_path(option)
-    url = load_settings().database_url
-    ws = (
-        init_workspace(path, database_url=url) if create else open_workspace(path, database_url=url)
-    )
-    try:
-        yield ws
-    finally:
-        ws.close()
-
-
-@contextmanager
-def _progress(description: str) -> Iterator[Progress]:
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        yield bar
-
-
-class _BarSink:
-    """Adapts workflow progress (label, done, total) to Rich progress bars, one per label."""
-
-    def __init__(self, bar: Progress) -> None:
-        self.bar = bar
-        self.tasks: dict[str, object] = {}
-
-    def __call__(self, label: str, done: int, total: int) -> None:
-        if label not in self.tasks:
-            self.tasks[label] = self.bar.add_task(label, total=total)
-        self.bar.update(self.tasks[label], completed=done, total=total)  # type: ignore[arg-type]
+app.add_typer(ledger_app, name="ledger")
 
 
 @app.command()
@@ -131,8 +62,8 @@ def init(
 ) -> None:
     """Create a workspace: a folder with its database (SQLite unless ORESIGHT_DATABASE_URL)."""
     with friendly_errors():
-        path = directory or _workspace_path(workspace)
-        with _opened(path, create=True) as ws:
+        path = directory or workspace_path(workspace)
+        with opened(path, create=True) as ws:
             err_console.print(f"Workspace ready at [bold]{path}[/] (database: {ws.database_label})")
 
 
@@ -148,13 +79,37 @@ def ingest(
         FileFormat | None,
         typer.Option("--format", "-f", help="Force the format instead of sniffing it."),
     ] = None,
+    ledger: Annotated[
+        bool, typer.Option("--ledger", help="Append the newly accepted events to the ledger.")
+    ] = False,
+    submitter: Annotated[
+        str | None, typer.Option(help="With --ledger: FtM id of the submitting party.")
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option(help="With --ledger: the submitter's private key (PEM).")
+    ] = None,
+    receipts: Annotated[
+        Path | None, typer.Option(help="With --ledger: write inclusion receipts to this folder.")
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Ingest files into the workspace: all or nothing, and the same records twice add nothing."""
-    with friendly_errors(), _opened(workspace) as ws:
-        with _progress("ingest") as bar:
-            results = ingest_files(ws, files, format=format, progress=_BarSink(bar))
+    if ledger and submitter is None:
+        raise typer.BadParameter("--ledger needs --submitter", param_hint="--submitter")
+    with friendly_errors(), opened(workspace) as ws:
+        with progress_bars("ingest") as bar:
+            results = ingest_files(ws, files, format=format, progress=BarSink(bar))
         err_console.print(ingest_table(results))
+        if ledger and submitter is not None:
+            with progress_bars("ledger") as bar:
+                done = ledger_workflow.submit_events(
+                    ws,
+                    party_id=submitter,
+                    private_key=key.read_bytes() if key is not None else None,
+                    event_ids=results.added_event_ids,
+                    progress=BarSink(bar),
+                )
+            print_receipts(done, receipts)
 
 
 @app.command()
@@ -174,9 +129,9 @@ def assess(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Run every available analysis over the workspace, store the findings and print them."""
-    with friendly_errors(), _opened(workspace) as ws:
-        with _progress("assess") as bar:
-            result = assess_workspace(ws, progress=_BarSink(bar))
+    with friendly_errors(), opened(workspace) as ws:
+        with progress_bars("assess") as bar:
+            result = assess_workspace(ws, progress=BarSink(bar))
         names = ", ".join(a.rule for a in result.analyses)
         err_console.print(
             f"Assessed {result.counts['events']} events, {result.counts['sites']} sites, "
@@ -216,7 +171,7 @@ def findings(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the findings stored by the last assessment, optionally filtered."""
-    with friendly_errors(), _opened(workspace) as ws:
+    with friendly_errors(), opened(workspace) as ws:
         with ws.transaction() as session:
             stored = repository.load_findings(
                 session, min_severity=severity, codes=code or (), subject_id=subject
@@ -241,7 +196,7 @@ def report(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write the HTML due-diligence report of the stored findings."""
-    with friendly_errors(), _opened(workspace) as ws:
+    with friendly_errors(), opened(workspace) as ws:
         path = write_html_report(ws, out=out, title=title)
         err_console.print(f"Report written to [bold]{path}[/]")
 
@@ -253,10 +208,10 @@ def demo(
 ) -> None:
     """Build the demo supply chains, ingest them, assess them, and write the report."""
     with friendly_errors():
-        path = _workspace_path(workspace)
-        with _opened(path, create=True) as ws:
-            with _progress("demo") as bar:
-                result = run_demo(ws, seed=seed, progress=_BarSink(bar))
+        path = workspace_path(workspace)
+        with opened(path, create=True) as ws:
+            with progress_bars("demo") as bar:
+                result = run_demo(ws, seed=seed, progress=BarSink(bar))
             err_console.print(ingest_table(result.ingested))
             emit_findings(
                 result.assessment.findings,
@@ -280,14 +235,39 @@ def demo(
 
 @app.command()
 def export(
-    kind: Annotated[ExportKind, typer.Argument(help="What to export: epcis, sites or parties.")],
+    kind: Annotated[
+        ExportKind, typer.Argument(help="What to export: epcis, sites, parties or untp-dte.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    issuer_id: Annotated[
+        str | None, typer.Option(help="untp-dte: the issuer's DID or http(s) URL.")
+    ] = None,
+    issuer_name: Annotated[str | None, typer.Option(help="untp-dte: the issuer's name.")] = None,
+    issuer_key: Annotated[
+        Path | None,
+        typer.Option(help="untp-dte: the issuer's Ed25519 private key (PEM); made if absent."),
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Export the workspace's events (EPCIS 2.0), sites (GeoJSON) or parties (FtM JSON lines)."""
-    with friendly_errors(), _opened(workspace) as ws:
-        count = export_records(ws, kind, out)
-        err_console.print(f"Wrote {count} {kind.value} record(s) to [bold]{out}[/]")
+    """Export events (EPCIS 2.0), sites (GeoJSON), parties (FtM JSON lines), or events as a
+    signed UNTP Digital Traceability Event credential."""
+    with friendly_errors(), opened(workspace) as ws:
+        if kind is not ExportKind.UNTP_DTE:
+            count = export_records(ws, kind, out)
+            err_console.print(f"Wrote {count} {kind.value} record(s) to [bold]{out}[/]")
+            return
+        if issuer_id is None or issuer_name is None:
+            raise InvalidInput("untp-dte needs --issuer-id and --issuer-name")
+        key_path = issuer_key or ws.path / "untp" / "issuer.pem"
+        pem, made = load_issuer_key(key_path)
+        if made:
+            err_console.print(f"Made a new issuer key: {key_path}")
+        issuer = Issuer(id=issuer_id, name=issuer_name, private_key_pem=pem)
+        done = export_untp_dte(ws, out, issuer=issuer)
+        err_console.print(
+            f"Wrote a UNTP DTE credential of {done.events} event(s) to [bold]{out}[/] "
+            f"(VC-JOSE compact JWS, EdDSA); issuer public key: {done.public_key}"
+        )
 
 
 @app.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -42,6 +42,8 @@ class WriteCounts:
     added: int = 0
     unchanged: int = 0
     updated: int = 0
+    added_ids: list[str] = field(default_factory=list)
+    """Ids of the records added, in input order."""
 
 
 def canonical_json(model: BaseModel) -> str:
@@ -120,6 +122,7 @@ def add_events(
         )
         stored[event.event_id] = (digest, ingest.id)
         counts.added += 1
+        counts.added_ids.append(event.event_id)
     # Events before the rows that refer to them: there is no ORM relationship to order them.
     session.add_all(new_rows)
     session.flush()

@@ -162,6 +162,8 @@ class IngestSummary:
 
     files: list[FileResult]
     skipped: list[Path]
+    added_event_ids: list[str]
+    """Custody events this ingest added to the workspace, in file order."""
     """Files in a named folder whose format oresight does not read (a README, a manifest)."""
 
 
@@ -200,6 +202,7 @@ def ingest_files(
         FileFormat.EPCIS: 2,
     }
     results: list[FileResult] = []
+    added_event_ids: list[str] = []
     with workspace.transaction() as session:
         for index, item in enumerate(sorted(parsed, key=lambda p: order[p.format])):
             progress("writing", index, len(parsed))
@@ -210,6 +213,7 @@ def ingest_files(
                 counts = repository.add_events(
                     session, item.events, ingest=ingest, source=str(item.path)
                 )
+                added_event_ids.extend(counts.added_ids)
             elif item.sites:
                 counts = repository.upsert_sites(session, item.sites, ingest=ingest)
             else:
@@ -230,4 +234,4 @@ def ingest_files(
                 )
             )
         progress("writing", len(parsed), len(parsed))
-    return IngestSummary(files=results, skipped=skipped)
+    return IngestSummary(files=results, skipped=skipped, added_event_ids=added_event_ids)
