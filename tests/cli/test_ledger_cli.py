@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from oresight.sim.demo import build_demo_world
 from tests.cli.test_cli import commissioning, epcis, invoke, write_json
 
 PARTY = "demo-grands-lacs-minerais"
@@ -20,8 +21,12 @@ PARTY = "demo-grands-lacs-minerais"
 @pytest.fixture(scope="module")
 def ledger_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo workspace with every event in its ledger, receipts in ``receipts/``."""
-    path = tmp_path_factory.mktemp("ledger") / "ws"
-    assert invoke("demo", "-w", str(path)).exit_code == 0
+    root = tmp_path_factory.mktemp("ledger")
+    path = root / "ws"
+    data = build_demo_world(root / "data")
+    assert invoke("init", str(path)).exit_code == 0
+    assert invoke("ingest", "-w", str(path), *map(str, data.files)).exit_code == 0
+    assert invoke("assess", "-w", str(path)).exit_code == 0
     assert invoke("ledger", "init", "-w", str(path)).exit_code == 0
     assert invoke("ledger", "add-key", PARTY, "-w", str(path)).exit_code == 0
     result = invoke(
@@ -158,8 +163,9 @@ def test_ingest_with_ledger_appends_the_new_events(ledger_ws: Path, tmp_path: Pa
     assert [p.name for p in (tmp_path / "r").iterdir()] == ["urn_uuid_new-1.tlog-proof"]
     again = invoke("ingest", "-w", str(ledger_ws), str(doc), "--ledger", "--submitter", PARTY)
     assert again.exit_code == 0 and "nothing new" in again.stderr
-    missing = invoke("ingest", "-w", str(ledger_ws), str(doc), "--ledger")
-    assert missing.exit_code == 2
+    orphan = write_json(tmp_path / "o.jsonld", epcis(commissioning("urn:uuid:orphan", "urn:lot:o")))
+    missing = invoke("ingest", "-w", str(ledger_ws), str(orphan), "--ledger")
+    assert missing.exit_code == 2 and "--submitter" in missing.stderr
 
 
 def test_audit_names_the_tampered_entry(tmp_path: Path) -> None:
@@ -184,3 +190,26 @@ def test_audit_names_the_tampered_entry(tmp_path: Path) -> None:
     result = invoke("ledger", "audit", "-w", str(path))
     assert result.exit_code == 1
     assert "TAMPERED" in result.stdout and "3" in result.stdout.split("first:")[1]
+
+
+def test_the_demo_puts_every_event_in_the_ledger_signed_by_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "ws"
+    result = invoke("demo", "-w", str(path))
+    assert result.exit_code == 0, result.stderr
+    log = invoke("ledger", "log", "-w", str(path), "--limit", "200")
+    status = invoke("ledger", "status", "-w", str(path))
+    assert "size 168" in status.stdout
+    parties = {line.split("│")[4].strip() for line in log.stdout.splitlines() if "urn:uuid" in line}
+    assert len(parties) > 5  # many submitters, each with its own key
+    proof = next((path / "ledger" / "proofs").iterdir())
+    verified = invoke(
+        "ledger",
+        "verify-proof",
+        str(proof),
+        "--log-key",
+        str(path / "ledger" / "log.pub"),
+        "--registry",
+        str(path / "ledger" / "parties.json"),
+    )
+    assert verified.exit_code == 0 and "signature verified" in verified.stdout
+    assert invoke("ledger", "audit", "-w", str(path)).exit_code == 0

@@ -93,3 +93,14 @@ def test_a_failed_append_leaves_the_log_at_its_last_checkpoint(
         ).checkpoint.size
         == 13
     )
+
+
+def test_an_entry_rewritten_as_text_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    if workspace.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite lets a column hold text where bytes were written")
+    _sql(
+        workspace,
+        "UPDATE ledger_entries SET data = replace(data, 'event-', 'EVENT-') WHERE idx = 5",
+    )
+    problem = fx.log.audit().first
+    assert problem is not None and problem.index == 5

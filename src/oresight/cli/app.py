@@ -83,7 +83,8 @@ def ingest(
         bool, typer.Option("--ledger", help="Append the newly accepted events to the ledger.")
     ] = False,
     submitter: Annotated[
-        str | None, typer.Option(help="With --ledger: FtM id of the submitting party.")
+        str | None,
+        typer.Option(help="With --ledger: FtM id of the submitter (default: each event's owner)."),
     ] = None,
     key: Annotated[
         Path | None, typer.Option(help="With --ledger: the submitter's private key (PEM).")
@@ -94,13 +95,11 @@ def ingest(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Ingest files into the workspace: all or nothing, and the same records twice add nothing."""
-    if ledger and submitter is None:
-        raise typer.BadParameter("--ledger needs --submitter", param_hint="--submitter")
     with friendly_errors(), opened(workspace) as ws:
         with progress_bars("ingest") as bar:
             results = ingest_files(ws, files, format=format, progress=BarSink(bar))
         err_console.print(ingest_table(results))
-        if ledger and submitter is not None:
+        if ledger:
             with progress_bars("ledger") as bar:
                 done = ledger_workflow.submit_events(
                     ws,
@@ -226,7 +225,16 @@ def demo(
                 f"\nDemo data:  {result.manifest.root}\n"
                 f"Workspace:  {path} (database: {ws.database_label})\n"
                 f"Report:     {result.report}\n"
-                f"The demo world has {planted} planted problem(s) and "
+                f"Ledger:     {result.ledger_size} events in a signed Merkle log, each signed by "
+                f"its owner; log key {result.log_public_key}\n"
+                + (
+                    f"Proof:      {result.sample_proof} — verify it offline with\n"
+                    f"            oresight ledger verify-proof {result.sample_proof} "
+                    f"--log-key {result.log_public_key}\n"
+                    if result.sample_proof
+                    else ""
+                )
+                + f"The demo world has {planted} planted problem(s) and "
                 f"{len(result.manifest.clean_lots)} clean lot(s); "
                 f"see {result.manifest.root / 'manifest.json'}.\n"
                 f"Next: `oresight findings -w {path} --format json`, or open the report."

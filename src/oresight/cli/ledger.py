@@ -103,7 +103,10 @@ def revoke_key(
 
 @ledger_app.command("submit")
 def submit(
-    submitter: Annotated[str, typer.Option(help="FtM entity id of the submitting party.")],
+    submitter: Annotated[
+        str | None,
+        typer.Option(help="FtM id of the submitting party (default: each event's owner)."),
+    ] = None,
     key: Annotated[
         Path | None, typer.Option(help="The submitter's private key (PEM); default: workspace's.")
     ] = None,

@@ -1,14 +1,11 @@
-"""Party keys: who may submit custody events to the log, with which Ed25519 key, and when.
+"""The party key registry: who may submit custody events to the log, with which key, and when.
 
-Each submitting party (an FtM entity) holds one or more Ed25519 keys (RFC 8032). A key's **id** is
-the first 8 bytes of SHA-256 over its raw 32-byte public key, as 16 lower-case hex digits
-(:func:`key_id_for`); the registry refuses two keys with the same id, so an id names one key.
-
-Every key has a **validity interval** ``[valid_from, valid_until)``, half-open, with no end while
-``valid_until`` is ``None``. :meth:`KeyRegistry.rotate` closes the party's current key at the
-rotation instant and opens the new key at that same instant: no gap and no overlap, and entries
-signed with the old key inside its interval stay verifiable for ever, because a submission is
-judged at the time the log **accepted** it, not at the time someone verifies it.
+:class:`KeyRegistry` holds :class:`~oresight.ledger.party_key.PartyKey` records; the registry
+refuses two keys with the same id, so an id names one key. :meth:`KeyRegistry.rotate` closes the
+party's current key at the rotation instant and opens the new key at that same instant: no gap
+and no overlap, and entries signed with the old key inside its interval stay verifiable for ever,
+because a submission is judged at the time the log **accepted** it, not at the time someone
+verifies it.
 
 **Revocation** at ``T`` means "do not trust this key from ``T`` on": a submission accepted at or
 after ``T`` is refused; one accepted before ``T`` still verifies. The acceptance time is set by
@@ -22,245 +19,71 @@ known; the key belongs to the party named in the submission; the signature verif
 valid at the acceptance time. A refusal for validity therefore means the signature itself was
 genuine, which matters to an investigator.
 
-The registry is kept as JSON (:meth:`KeyRegistry.to_json`, :meth:`KeyRegistry.from_json`)::
-
-    {"format": "oresight.ledger.key-registry/v1",
-     "keys": [{"party_id": "...", "key_id": "<16 hex>", "public_key": "<base64 of 32 bytes>",
-               "valid_from": "2024-05-01T12:00:00.000000Z", "valid_until": null,
-               "revoked_at": null, "revocation_reason": null}]}
-
-Parsing is strict: exactly these members, no duplicates, canonical base64 and timestamps, and a
-key id that matches its public key.
+The registry is kept as JSON (:mod:`oresight.ledger.registry_json`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-import hashlib
-import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from oresight.ledger.entry import (
-    KEY_ID_HEX_LENGTH,
     LeafEntry,
     Submission,
-    SubmissionError,
-    as_utc,
-    check_identifier,
     format_timestamp,
-    parse_timestamp,
 )
 from oresight.ledger.errors import LedgerError
-
-PUBLIC_KEY_SIZE = 32
-"""Bytes in a raw Ed25519 public key (RFC 8032 §5.1.5)."""
-
-REGISTRY_FORMAT = "oresight.ledger.key-registry/v1"
-"""Value of the ``format`` member of a serialised registry."""
-
-_KEY_MEMBERS = (
-    "party_id",
-    "key_id",
-    "public_key",
-    "valid_from",
-    "valid_until",
-    "revoked_at",
-    "revocation_reason",
+from oresight.ledger.party_key import (
+    PUBLIC_KEY_SIZE,
+    BadSignature,
+    KeyExpired,
+    KeyMaterialError,
+    KeyNotValid,
+    KeyNotYetValid,
+    KeyPartyMismatch,
+    KeyRegistryError,
+    KeyRevoked,
+    PartyKey,
+    RegistryFormatError,
+    SubmissionRefused,
+    UnknownKey,
+    UnsignedSubmission,
+    aware,
+    key_id_for,
+)
+from oresight.ledger.registry_json import (
+    REGISTRY_FORMAT,
+    registry_keys_from_json,
+    registry_to_json,
 )
 
-
-class KeyMaterialError(LedgerError):
-    """Key bytes that are not an Ed25519 key, or a key id that does not match its key."""
-
-
-class KeyRegistryError(LedgerError):
-    """A registry operation that cannot be done (duplicate key, nothing to rotate, ...)."""
-
-
-class RegistryFormatError(KeyRegistryError):
-    """A serialised registry that is not exactly the documented JSON form."""
-
-
-class SubmissionRefused(LedgerError):
-    """A submission that does not verify against the key registry."""
-
-
-class UnsignedSubmission(SubmissionRefused):
-    """A submission that carries no signature."""
-
-
-class BadSignature(SubmissionRefused):
-    """A signature that does not verify with the named key over the submission."""
-
-
-class UnknownKey(SubmissionRefused, KeyRegistryError):
-    """A key id that the registry does not hold."""
-
-
-class KeyPartyMismatch(SubmissionRefused):
-    """A submission whose key belongs to another party than the one it names."""
-
-
-class KeyNotValid(SubmissionRefused):
-    """A key that was not valid at the time the log accepted the submission."""
-
-
-class KeyNotYetValid(KeyNotValid):
-    """The submission was accepted before the key's validity began."""
-
-
-class KeyExpired(KeyNotValid):
-    """The submission was accepted at or after the end of the key's validity (e.g. rotation)."""
-
-
-class KeyRevoked(KeyNotValid):
-    """The submission was accepted at or after the key's revocation."""
-
-
-def key_id_for(public_key: bytes | Ed25519PublicKey) -> str:
-    """Key id of an Ed25519 public key: first 8 bytes of SHA-256(raw key), lower-case hex."""
-    raw = _raw_public_key(public_key)
-    return hashlib.sha256(raw).digest()[: KEY_ID_HEX_LENGTH // 2].hex()
-
-
-def _raw_public_key(public_key: bytes | Ed25519PublicKey) -> bytes:
-    if isinstance(public_key, Ed25519PublicKey):
-        return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_SIZE:
-        found = (
-            f"{len(public_key)} bytes"
-            if isinstance(public_key, bytes)
-            else type(public_key).__name__
-        )
-        raise KeyMaterialError(
-            f"public key: expected {PUBLIC_KEY_SIZE} raw Ed25519 bytes, found {found}"
-        )
-    return public_key
-
-
-def _aware(moment: datetime, *, field: str) -> datetime:
-    try:
-        return as_utc(moment, field=field)
-    except SubmissionError as error:
-        raise KeyRegistryError(str(error)) from None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PartyKey:
-    """One party's Ed25519 public key with its validity interval and revocation, if any.
-
-    Times are kept in UTC. ``valid_until`` (exclusive) must be after ``valid_from``;
-    ``revoked_at`` and ``revocation_reason`` are given together or not at all.
-    """
-
-    party_id: str
-    key_id: str
-    public_key: bytes
-    valid_from: datetime
-    valid_until: datetime | None = None
-    revoked_at: datetime | None = None
-    revocation_reason: str | None = None
-
-    def __post_init__(self) -> None:
-        try:
-            check_identifier(self.party_id, field="party id")
-        except SubmissionError as error:
-            raise KeyRegistryError(str(error)) from None
-        expected_id = key_id_for(self.public_key)
-        if self.key_id != expected_id:
-            raise KeyMaterialError(
-                f"key id: expected {expected_id} (from the public key), found {self.key_id!r}"
-            )
-        try:
-            Ed25519PublicKey.from_public_bytes(self.public_key)
-        except (ValueError, UnsupportedAlgorithm) as error:
-            raise KeyMaterialError(
-                f"public key {self.key_id}: not an Ed25519 key ({error})"
-            ) from None
-        # Frozen, so normalise through object.__setattr__: every time is kept in UTC.
-        object.__setattr__(self, "valid_from", _aware(self.valid_from, field="valid from"))
-        if self.valid_until is not None:
-            until = _aware(self.valid_until, field="valid until")
-            if until <= self.valid_from:
-                raise KeyRegistryError(
-                    f"key {self.key_id}: expected valid_until after valid_from "
-                    f"{format_timestamp(self.valid_from)}, found {format_timestamp(until)}"
-                )
-            object.__setattr__(self, "valid_until", until)
-        if (self.revoked_at is None) != (self.revocation_reason is None):
-            raise KeyRegistryError(
-                f"key {self.key_id}: expected revoked_at and revocation_reason together, found "
-                f"revoked_at={self.revoked_at!r}, revocation_reason={self.revocation_reason!r}"
-            )
-        if self.revoked_at is not None:
-            object.__setattr__(self, "revoked_at", _aware(self.revoked_at, field="revoked at"))
-        if self.revocation_reason is not None and (
-            not isinstance(self.revocation_reason, str) or not self.revocation_reason.strip()
-        ):
-            raise KeyRegistryError(
-                f"key {self.key_id}: expected a non-empty revocation reason, "
-                f"found {self.revocation_reason!r}"
-            )
-
-    @classmethod
-    def from_public_key(
-        cls,
-        *,
-        party_id: str,
-        public_key: bytes | Ed25519PublicKey,
-        valid_from: datetime,
-        valid_until: datetime | None = None,
-    ) -> PartyKey:
-        """A key of ``party_id`` whose id is derived from ``public_key``."""
-        raw = _raw_public_key(public_key)
-        return cls(
-            party_id=party_id,
-            key_id=key_id_for(raw),
-            public_key=raw,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
-
-    def check_valid_at(self, at: datetime) -> None:
-        """Raise the :class:`KeyNotValid` subclass that says why this key is not valid at ``at``."""
-        moment = _aware(at, field="at")
-        when = format_timestamp(moment)
-        if moment < self.valid_from:
-            raise KeyNotYetValid(
-                f"key {self.key_id} of party {self.party_id!r}: valid from "
-                f"{format_timestamp(self.valid_from)}, but the submission was accepted at {when}"
-            )
-        # Revocation first: when a key is both expired and revoked, revocation is the stronger
-        # statement and the one an investigator needs to see.
-        if self.revoked_at is not None and moment >= self.revoked_at:
-            raise KeyRevoked(
-                f"key {self.key_id} of party {self.party_id!r}: revoked at "
-                f"{format_timestamp(self.revoked_at)} ({self.revocation_reason}), but the "
-                f"submission was accepted at {when}"
-            )
-        if self.valid_until is not None and moment >= self.valid_until:
-            raise KeyExpired(
-                f"key {self.key_id} of party {self.party_id!r}: valid until "
-                f"{format_timestamp(self.valid_until)} (exclusive), but the submission was "
-                f"accepted at {when}"
-            )
-
-    def is_valid_at(self, at: datetime) -> bool:
-        """Whether a submission accepted at ``at`` may use this key."""
-        try:
-            self.check_valid_at(at)
-        except KeyNotValid:
-            return False
-        return True
+__all__ = [
+    "PUBLIC_KEY_SIZE",
+    "REGISTRY_FORMAT",
+    "BadSignature",
+    "KeyExpired",
+    "KeyMaterialError",
+    "KeyNotValid",
+    "KeyNotYetValid",
+    "KeyPartyMismatch",
+    "KeyRegistry",
+    "KeyRegistryError",
+    "KeyRevoked",
+    "PartyKey",
+    "RegistryFormatError",
+    "SubmissionRefused",
+    "UnknownKey",
+    "UnsignedSubmission",
+    "generate_party_key",
+    "key_id_for",
+    "load_private_key",
+    "sign_submission",
+]
 
 
 class KeyRegistry:
@@ -307,7 +130,7 @@ class KeyRegistry:
         with ``valid_from = at``. Refused when the party has no key valid at ``at`` (register its
         first key instead) or when ``new_key`` is already registered.
         """
-        moment = _aware(at, field="at")
+        moment = aware(at, field="at")
         new = PartyKey.from_public_key(party_id=party_id, public_key=new_key, valid_from=moment)
         if new.key_id in self._keys:
             raise KeyRegistryError(
@@ -338,7 +161,7 @@ class KeyRegistry:
                 f"({key.revocation_reason})"
             )
         revoked = dataclasses.replace(
-            key, revoked_at=_aware(at, field="at"), revocation_reason=reason
+            key, revoked_at=aware(at, field="at"), revocation_reason=reason
         )
         self._keys[key_id] = revoked
         return revoked
@@ -351,7 +174,7 @@ class KeyRegistry:
         :class:`KeyNotValid` subclass (:class:`KeyNotYetValid`, :class:`KeyRevoked`,
         :class:`KeyExpired`).
         """
-        moment = _aware(at, field="at")
+        moment = aware(at, field="at")
         subject = f"submission of event {submission.event_id!r} by party {submission.party_id!r}"
         if submission.signature is None:
             raise UnsignedSubmission(f"{subject}: expected an Ed25519 signature, found none")
@@ -380,118 +203,22 @@ class KeyRegistry:
         return self.verify_submission(entry.submission, at=entry.accepted_at)
 
     def to_json(self) -> str:
-        """The registry as JSON text (module docstring), keys in registration order."""
-        document = {
-            "format": REGISTRY_FORMAT,
-            "keys": [_key_to_json(key) for key in self._keys.values()],
-        }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        """The registry as JSON text (:mod:`oresight.ledger.registry_json`), keys in
+        registration order."""
+        return registry_to_json(self._keys.values())
 
     @classmethod
     def from_json(cls, text: str | bytes) -> KeyRegistry:
         """Parse :meth:`to_json` output strictly; errors name the member and what was wrong."""
-        try:
-            document = json.loads(text, object_pairs_hook=_refuse_duplicate_members)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise RegistryFormatError(f"key registry: not valid JSON ({error})") from None
-        _expect_members(document, ("format", "keys"), where="key registry")
-        if document["format"] != REGISTRY_FORMAT:
-            raise RegistryFormatError(
-                f"key registry format: expected {REGISTRY_FORMAT!r}, found {document['format']!r}"
-            )
-        items = document["keys"]
-        if not isinstance(items, list):
-            raise RegistryFormatError(
-                f"key registry keys: expected a list, found {type(items).__name__}"
-            )
         registry = cls()
-        for index, item in enumerate(items):
-            where = f"keys[{index}]"
+        for where, key in registry_keys_from_json(text):
             try:
-                registry.register(_key_from_json(item, where=where))
+                registry.register(key)
             except RegistryFormatError:
                 raise
             except LedgerError as error:
                 raise RegistryFormatError(f"{where}: {error}") from None
         return registry
-
-
-def _key_to_json(key: PartyKey) -> dict[str, str | None]:
-    def moment(value: datetime | None) -> str | None:
-        return None if value is None else format_timestamp(value)
-
-    return {
-        "party_id": key.party_id,
-        "key_id": key.key_id,
-        "public_key": base64.b64encode(key.public_key).decode("ascii"),
-        "valid_from": format_timestamp(key.valid_from),
-        "valid_until": moment(key.valid_until),
-        "revoked_at": moment(key.revoked_at),
-        "revocation_reason": key.revocation_reason,
-    }
-
-
-def _key_from_json(item: Any, *, where: str) -> PartyKey:
-    _expect_members(item, _KEY_MEMBERS, where=where)
-    required = ("party_id", "key_id", "public_key", "valid_from")
-    for name in _KEY_MEMBERS:
-        value = item[name]
-        if not (isinstance(value, str) or (value is None and name not in required)):
-            expected = "a string" if name in required else "a string or null"
-            raise RegistryFormatError(
-                f"{where}.{name}: expected {expected}, found {json.dumps(value)}"
-            )
-
-    def moment(name: str) -> datetime | None:
-        value = item[name]
-        if value is None:
-            return None
-        try:
-            return parse_timestamp(value, field=f"{where}.{name}")
-        except SubmissionError as error:
-            raise RegistryFormatError(str(error)) from None
-
-    encoded = item["public_key"]
-    try:
-        public_key = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        public_key = None
-    if public_key is None or base64.b64encode(public_key).decode("ascii") != encoded:
-        raise RegistryFormatError(
-            f"{where}.public_key: expected canonical base64 of {PUBLIC_KEY_SIZE} bytes, "
-            f"found {encoded!r}"
-        )
-    valid_from = moment("valid_from")
-    assert valid_from is not None  # required, checked above
-    return PartyKey(
-        party_id=item["party_id"],
-        key_id=item["key_id"],
-        public_key=public_key,
-        valid_from=valid_from,
-        valid_until=moment("valid_until"),
-        revoked_at=moment("revoked_at"),
-        revocation_reason=item["revocation_reason"],
-    )
-
-
-def _refuse_duplicate_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in document:
-            raise RegistryFormatError(f"key registry: member {name!r} appears twice")
-        document[name] = value
-    return document
-
-
-def _expect_members(item: Any, names: tuple[str, ...], *, where: str) -> None:
-    if not isinstance(item, dict):
-        raise RegistryFormatError(f"{where}: expected a JSON object, found {json.dumps(item)}")
-    missing = [name for name in names if name not in item]
-    extra = sorted(set(item) - set(names))
-    if missing or extra:
-        raise RegistryFormatError(
-            f"{where}: expected members {list(names)}, found missing {missing}, extra {extra}"
-        )
 
 
 def generate_party_key(party_id: str, *, valid_from: datetime) -> tuple[bytes, PartyKey]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from oresight.core.findings import EvidenceKind
+from oresight.ledger.log import CustodyLog
 from oresight.sim.demo import DemoManifest, build_demo_world
+from oresight.store import repository
 from oresight.store.database import Workspace
+from oresight.workflows import ledger
 from oresight.workflows.assess import AssessmentResult, assess_workspace
 from oresight.workflows.ingest import IngestSummary, ingest_files
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.report import write_html_report
 
 DEMO_DATA_DIR = "demo-data"
+DEMO_LOG_ORIGIN = "oresight.local/demo"
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,11 @@ class DemoResult:
     ingested: IngestSummary
     assessment: AssessmentResult
     report: Path
+    ledger_size: int
+    """Entries in the custody ledger, each event signed by its owning party."""
+    sample_proof: Path | None
+    """An offline inclusion proof bundle of one flagged event."""
+    log_public_key: Path
 
 
 def run_demo(
@@ -33,4 +43,38 @@ def run_demo(
     ingested = ingest_files(workspace, list(manifest.files), progress=progress)
     assessment = assess_workspace(workspace, progress=progress)
     report = write_html_report(workspace, title="oresight demo: cobalt and 3T supply chains")
-    return DemoResult(manifest=manifest, ingested=ingested, assessment=assessment, report=report)
+    log, proof = _demo_ledger(workspace, assessment, progress)
+    return DemoResult(
+        manifest=manifest,
+        ingested=ingested,
+        assessment=assessment,
+        report=report,
+        ledger_size=log.size(),
+        sample_proof=proof,
+        log_public_key=ledger.ledger_paths(workspace).log_pub,
+    )
+
+
+def _demo_ledger(
+    workspace: Workspace, assessment: AssessmentResult, progress: Progress
+) -> tuple[CustodyLog, Path | None]:
+    """Put every event in the custody ledger, signed by its owner; prove one flagged event."""
+    ledger.init_ledger(workspace, origin=DEMO_LOG_ORIGIN)
+    with workspace.transaction() as session:
+        events = repository.load_events(session)
+    registry = ledger.load_registry(workspace)
+    operators = ledger.site_operators(workspace)
+    for owner in sorted({ledger.event_owner(e, operators) for e in events}):
+        if not registry.keys_of(owner):
+            ledger.add_party_key(workspace, owner)
+    ledger.submit_events(workspace, party_id=None, progress=progress)
+    log = ledger.open_log(workspace)
+    flagged = [
+        e.id for f in assessment.findings for e in f.evidence if e.kind is EvidenceKind.EVENT
+    ]
+    if not flagged:
+        return log, None
+    path = ledger.ledger_paths(workspace).root / "proofs" / ledger.receipt_file_name(flagged[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(log.proof_bundle(flagged[0]))
+    return log, path

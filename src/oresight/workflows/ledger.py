@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from oresight.core.custody import CustodyEvent
 from oresight.core.errors import InvalidInput, WorkspaceError
+from oresight.core.parties import PartyRole
 from oresight.custody.epcis import event_to_json
 from oresight.custody.event_hash import event_hash
 from oresight.ledger.bundle import VerifiedProof, parse_bundle, verify_bundle
@@ -172,31 +173,25 @@ def custody_event_hash(event: CustodyEvent) -> str:
 def submit_events(
     workspace: Workspace,
     *,
-    party_id: str,
+    party_id: str | None,
     private_key: bytes | None = None,
     event_ids: Sequence[str] | None = None,
     progress: Progress = no_progress,
 ) -> list[Receipt]:
     """Sign and append the workspace's events (all, or ``event_ids``) not yet in the log.
 
-    The submitter is ``party_id``; its private key is ``private_key`` (PEM) or the one this
-    workspace generated for it. Every batch of :data:`BATCH_SIZE` is one transaction.
+    The submitter is ``party_id``, signing with ``private_key`` (PEM) or the key this workspace
+    holds for it. With ``party_id`` None each event is submitted by the party answering for it
+    (:func:`event_owner`), with the key this workspace holds for that party. Every batch of
+    :data:`BATCH_SIZE` is one transaction with its own checkpoint.
     """
     log = open_log(workspace)
-    if private_key is None:
-        path = ledger_paths(workspace).party_key(party_id)
-        if not path.is_file():
-            raise InvalidInput(
-                f"no private key for party {party_id!r} in this workspace; pass --key or "
-                f"run `oresight ledger add-key {party_id}`"
-            )
-        private_key = path.read_bytes()
-    signer = load_private_key(private_key)
-    keys = [k for k in log.registry.keys_of(party_id) if k.public_key == _raw(signer)]
-    if not keys:
-        raise InvalidInput(f"the private key given is not a registered key of party {party_id!r}")
+    signers = _Signers(workspace, log.registry)
+    if party_id is not None:
+        signers.load(party_id, private_key)
     with workspace.transaction() as session:
         events = repository.load_events(session)
+    operators = site_operators(workspace) if party_id is None else {}
     wanted = None if event_ids is None else set(event_ids)
     pending = [
         e
@@ -206,20 +201,76 @@ def submit_events(
     receipts: list[Receipt] = []
     for start in range(0, len(pending), BATCH_SIZE):
         progress("ledger", start, len(pending))
-        batch = pending[start : start + BATCH_SIZE]
-        submissions = [
-            sign_submission(
-                private_key=signer,
-                event_hash=custody_event_hash(e),
-                event_id=e.event_id,
-                party_id=party_id,
-                key_id=keys[-1].key_id,
+        submissions = []
+        for event in pending[start : start + BATCH_SIZE]:
+            submitter = party_id or event_owner(event, operators)
+            signer, key_id = signers.load(submitter)
+            submissions.append(
+                sign_submission(
+                    private_key=signer,
+                    event_hash=custody_event_hash(event),
+                    event_id=event.event_id,
+                    party_id=submitter,
+                    key_id=key_id,
+                )
             )
-            for e in batch
-        ]
         receipts.extend(log.append(submissions))
     progress("ledger", len(pending), len(pending))
     return receipts
+
+
+def event_owner(event: CustodyEvent, operators: Mapping[str, str]) -> str:
+    """The party that answers for an event: its source owner, else destination owner, else a
+    possessing party, else the operator of the site where it happened (``operators``: site id
+    to operator FtM id)."""
+    refs = event.party_refs()  # source entries first, then destination entries
+    for role in (PartyRole.OWNING_PARTY, PartyRole.POSSESSING_PARTY):
+        for ref in refs:
+            if ref.role is role:
+                return ref.party_id
+    location = event.location()
+    if location is not None and location in operators:
+        return operators[location]
+    raise InvalidInput(
+        "the event names no owning or possessing party, and its site has no operator, to "
+        "submit it; pass --submitter",
+        record=f"event {event.event_id}",
+        field="sourceList",
+    )
+
+
+def site_operators(workspace: Workspace) -> dict[str, str]:
+    """Site id -> FtM id of its operator, for every site that names one."""
+    with workspace.transaction() as session:
+        return {s.id: s.operator for s in repository.load_sites(session) if s.operator}
+
+
+class _Signers:
+    """Private keys of submitting parties, loaded once each and checked against the registry."""
+
+    def __init__(self, workspace: Workspace, registry: KeyRegistry) -> None:
+        self.paths = ledger_paths(workspace)
+        self.registry = registry
+        self.loaded: dict[str, tuple[Ed25519PrivateKey, str]] = {}
+
+    def load(self, party_id: str, pem: bytes | None = None) -> tuple[Ed25519PrivateKey, str]:
+        if party_id in self.loaded:
+            return self.loaded[party_id]
+        if pem is None:
+            path = self.paths.party_key(party_id)
+            if not path.is_file():
+                raise InvalidInput(
+                    f"no private key for party {party_id!r} in this workspace; pass --key or "
+                    f"run `oresight ledger add-key {party_id}`"
+                )
+            pem = path.read_bytes()
+        signer = load_private_key(pem)
+        public = _raw(signer)
+        keys = [k for k in self.registry.keys_of(party_id) if k.public_key == public]
+        if not keys:
+            raise InvalidInput(f"the private key given is not a registered key of {party_id!r}")
+        self.loaded[party_id] = (signer, keys[-1].key_id)
+        return self.loaded[party_id]
 
 
 def _raw(private_key: Ed25519PrivateKey) -> bytes:
