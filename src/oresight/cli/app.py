@@ -228,8 +228,8 @@ def demo(
                 f"Ledger:     {result.ledger_size} events in a signed Merkle log, each signed by "
                 f"its owner; log key {result.log_public_key}\n"
                 + (
-                    f"Proof:      {result.sample_proof} — verify it offline with\n"
-                    f"            oresight ledger verify-proof {result.sample_proof} "
+                    f"Proof:      {result.sample_proof}\n"
+                    f"Verify it offline: oresight ledger verify-proof {result.sample_proof} "
                     f"--log-key {result.log_public_key}\n"
                     if result.sample_proof
                     else ""
@@ -237,7 +237,9 @@ def demo(
                 + f"The demo world has {planted} planted problem(s) and "
                 f"{len(result.manifest.clean_lots)} clean lot(s); "
                 f"see {result.manifest.root / 'manifest.json'}.\n"
-                f"Next: `oresight findings -w {path} --format json`, or open the report."
+                f"Next: `oresight findings -w {path} --format json`, or open the report.",
+                soft_wrap=True,
+                highlight=False,
             )
 
 
