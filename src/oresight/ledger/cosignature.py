@@ -15,7 +15,8 @@ A client trusts a checkpoint only when the log signed it and a :class:`WitnessPo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -24,18 +25,13 @@ from oresight.ledger.errors import LedgerError
 from oresight.ledger.note import (
     NoteSignature,
     Verifier,
-    check_key_name,
     open_note,
 )
 from oresight.ledger.note_keys import (
     ED25519_SIGNATURE_SIZE,
+    PrivateNoteKey,
+    PublicNoteKey,
     VerifierKey,
-    check_ed25519_public_key,
-    check_key_id,
-    compute_key_id,
-    decode_key_text,
-    ed25519_public_key,
-    encode_key_text,
     generate_ed25519_seed,
     verify_ed25519,
 )
@@ -79,42 +75,14 @@ class Cosignature:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WitnessKey:
+class WitnessKey(PublicNoteKey):
     """A witness's public key for Ed25519 cosignature/v1 (signature type 0x04).
 
     It is a note :class:`~oresight.ledger.note.Verifier`, so witness signatures are checked by
     :func:`~oresight.ledger.note.open_note` with the same rules as the log's own.
     """
 
-    name: str
-    public_key: bytes
-    key_id: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        check_key_name(self.name)
-        check_ed25519_public_key(self.public_key, name=self.name)
-        key_id = compute_key_id(self.name, SIGNATURE_TYPE_COSIGNATURE_V1, self.public_key)
-        object.__setattr__(self, "key_id", key_id)
-
-    @classmethod
-    def from_text(cls, text: str) -> WitnessKey:
-        """Read the vkey ``name+keyid+base64(0x04 || public key)``, checking the key id."""
-        name, written, key = decode_key_text(
-            text, signature_type=SIGNATURE_TYPE_COSIGNATURE_V1, private=False
-        )
-        witness = cls(name=name, public_key=key)
-        check_key_id(name, written=written, computed=witness.key_id)
-        return witness
-
-    def to_text(self) -> str:
-        """The vkey text of this witness key."""
-        return encode_key_text(
-            self.name,
-            self.key_id,
-            signature_type=SIGNATURE_TYPE_COSIGNATURE_V1,
-            key=self.public_key,
-            private=False,
-        )
+    SIGNATURE_TYPE: ClassVar[int] = SIGNATURE_TYPE_COSIGNATURE_V1
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """Whether ``signature`` is ``timestamp || Ed25519 sig`` of the cosigned ``text``."""
@@ -127,44 +95,14 @@ class WitnessKey:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WitnessSignerKey:
+class WitnessSignerKey(PrivateNoteKey):
     """A witness's private key for Ed25519 cosignature/v1. Its private half never prints.
 
     Its text form is ``PRIVATE+KEY+name+keyid+base64(0x04 || private key)``, the Go sumdb/note
     signer key encoding with the cosignature type byte.
     """
 
-    name: str
-    private_key: bytes = field(repr=False)
-    public_key: bytes = field(init=False)
-    key_id: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        check_key_name(self.name)
-        public_key = ed25519_public_key(self.private_key, name=self.name)
-        object.__setattr__(self, "public_key", public_key)
-        key_id = compute_key_id(self.name, SIGNATURE_TYPE_COSIGNATURE_V1, public_key)
-        object.__setattr__(self, "key_id", key_id)
-
-    @classmethod
-    def from_text(cls, text: str) -> WitnessSignerKey:
-        """Read ``PRIVATE+KEY+name+keyid+base64(0x04 || private key)``, checking the key id."""
-        name, written, key = decode_key_text(
-            text, signature_type=SIGNATURE_TYPE_COSIGNATURE_V1, private=True
-        )
-        signer = cls(name=name, private_key=key)
-        check_key_id(name, written=written, computed=signer.key_id)
-        return signer
-
-    def to_text(self) -> str:
-        """The private key text; keep it secret."""
-        return encode_key_text(
-            self.name,
-            self.key_id,
-            signature_type=SIGNATURE_TYPE_COSIGNATURE_V1,
-            key=self.private_key,
-            private=True,
-        )
+    SIGNATURE_TYPE: ClassVar[int] = SIGNATURE_TYPE_COSIGNATURE_V1
 
     @property
     def witness_key(self) -> WitnessKey:

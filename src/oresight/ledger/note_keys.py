@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -103,9 +104,13 @@ def check_key_id(name: str, *, written: int, computed: int) -> None:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerifierKey:
-    """An Ed25519 note verifier key (signature type 0x01): a name and a 32-byte public key."""
+class PublicNoteKey:
+    """An Ed25519 public key for one note signature type: a name and 32 key bytes.
 
+    Subclasses set :attr:`SIGNATURE_TYPE`; the key id and the text form depend on it.
+    """
+
+    SIGNATURE_TYPE: ClassVar[int] = SIGNATURE_TYPE_ED25519
     name: str
     public_key: bytes
     key_id: int = field(init=False)
@@ -113,38 +118,33 @@ class VerifierKey:
     def __post_init__(self) -> None:
         check_key_name(self.name)
         check_ed25519_public_key(self.public_key, name=self.name)
-        key_id = compute_key_id(self.name, SIGNATURE_TYPE_ED25519, self.public_key)
+        key_id = compute_key_id(self.name, self.SIGNATURE_TYPE, self.public_key)
         object.__setattr__(self, "key_id", key_id)
 
     @classmethod
-    def from_text(cls, text: str) -> VerifierKey:
-        """Read ``name+keyid+base64(0x01 || public key)``, checking the key id."""
-        name, written, key = decode_key_text(
-            text, signature_type=SIGNATURE_TYPE_ED25519, private=False
-        )
-        verifier = cls(name=name, public_key=key)
-        check_key_id(name, written=written, computed=verifier.key_id)
-        return verifier
+    def from_text(cls, text: str) -> Self:
+        """Read ``name+keyid+base64(type || public key)``, checking the key id."""
+        name, written, key = decode_key_text(text, signature_type=cls.SIGNATURE_TYPE, private=False)
+        parsed = cls(name=name, public_key=key)
+        check_key_id(name, written=written, computed=parsed.key_id)
+        return parsed
 
     def to_text(self) -> str:
         """The Go sumdb/note verifier key text."""
         return encode_key_text(
             self.name,
             self.key_id,
-            signature_type=SIGNATURE_TYPE_ED25519,
+            signature_type=self.SIGNATURE_TYPE,
             key=self.public_key,
             private=False,
         )
 
-    def verify(self, text: bytes, signature: bytes) -> bool:
-        """Whether ``signature`` is this key's Ed25519 signature (RFC 8032) of ``text``."""
-        return verify_ed25519(self.public_key, text, signature)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignerKey:
-    """An Ed25519 note signer key (signature type 0x01). Its private half never prints."""
+class PrivateNoteKey:
+    """An Ed25519 private key for one note signature type. Its private half never prints."""
 
+    SIGNATURE_TYPE: ClassVar[int] = SIGNATURE_TYPE_ED25519
     name: str
     private_key: bytes = field(repr=False)
     public_key: bytes = field(init=False)
@@ -154,37 +154,49 @@ class SignerKey:
         check_key_name(self.name)
         public_key = ed25519_public_key(self.private_key, name=self.name)
         object.__setattr__(self, "public_key", public_key)
-        key_id = compute_key_id(self.name, SIGNATURE_TYPE_ED25519, public_key)
+        key_id = compute_key_id(self.name, self.SIGNATURE_TYPE, public_key)
         object.__setattr__(self, "key_id", key_id)
 
     @classmethod
-    def from_text(cls, text: str) -> SignerKey:
-        """Read ``PRIVATE+KEY+name+keyid+base64(0x01 || private key)``, checking the key id."""
-        name, written, key = decode_key_text(
-            text, signature_type=SIGNATURE_TYPE_ED25519, private=True
-        )
-        signer = cls(name=name, private_key=key)
-        check_key_id(name, written=written, computed=signer.key_id)
-        return signer
+    def from_text(cls, text: str) -> Self:
+        """Read ``PRIVATE+KEY+name+keyid+base64(type || private key)``, checking the key id."""
+        name, written, key = decode_key_text(text, signature_type=cls.SIGNATURE_TYPE, private=True)
+        parsed = cls(name=name, private_key=key)
+        check_key_id(name, written=written, computed=parsed.key_id)
+        return parsed
 
     def to_text(self) -> str:
         """The Go sumdb/note signer key text; keep it secret."""
         return encode_key_text(
             self.name,
             self.key_id,
-            signature_type=SIGNATURE_TYPE_ED25519,
+            signature_type=self.SIGNATURE_TYPE,
             key=self.private_key,
             private=True,
         )
+
+    def sign(self, text: bytes) -> bytes:
+        """The Ed25519 signature (RFC 8032, deterministic) of ``text``."""
+        return Ed25519PrivateKey.from_private_bytes(self.private_key).sign(text)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifierKey(PublicNoteKey):
+    """An Ed25519 note verifier key (signature type 0x01)."""
+
+    def verify(self, text: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is this key's Ed25519 signature (RFC 8032) of ``text``."""
+        return verify_ed25519(self.public_key, text, signature)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignerKey(PrivateNoteKey):
+    """An Ed25519 note signer key (signature type 0x01)."""
 
     @property
     def verifier_key(self) -> VerifierKey:
         """The public half, to give to verifiers."""
         return VerifierKey(name=self.name, public_key=self.public_key)
-
-    def sign(self, text: bytes) -> bytes:
-        """The Ed25519 signature (RFC 8032, deterministic) of ``text``."""
-        return Ed25519PrivateKey.from_private_bytes(self.private_key).sign(text)
 
 
 def ed25519_public_key(private_key: bytes, *, name: str) -> bytes:
