@@ -24,12 +24,17 @@ from oresight.cli.context import (
     progress_bars,
     workspace_path,
 )
-from oresight.cli.ledger import ledger_app, print_receipts
+from oresight.cli.ledger import (
+    KeyOption,
+    ReceiptsOption,
+    SubmitterOption,
+    ledger_app,
+    submit_to_ledger,
+)
 from oresight.cli.output import OutputFormat, emit_findings, ingest_table
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import Severity
 from oresight.store import repository
-from oresight.workflows import ledger as ledger_workflow
 from oresight.workflows.assess import assess_workspace
 from oresight.workflows.demo import run_demo
 from oresight.workflows.export import (
@@ -82,16 +87,9 @@ def ingest(
     ledger: Annotated[
         bool, typer.Option("--ledger", help="Append the newly accepted events to the ledger.")
     ] = False,
-    submitter: Annotated[
-        str | None,
-        typer.Option(help="With --ledger: FtM id of the submitter (default: each event's owner)."),
-    ] = None,
-    key: Annotated[
-        Path | None, typer.Option(help="With --ledger: the submitter's private key (PEM).")
-    ] = None,
-    receipts: Annotated[
-        Path | None, typer.Option(help="With --ledger: write inclusion receipts to this folder.")
-    ] = None,
+    submitter: SubmitterOption = None,
+    key: KeyOption = None,
+    receipts: ReceiptsOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Ingest files into the workspace: all or nothing, and the same records twice add nothing."""
@@ -100,15 +98,13 @@ def ingest(
             results = ingest_files(ws, files, format=format, progress=BarSink(bar))
         err_console.print(ingest_table(results))
         if ledger:
-            with progress_bars("ledger") as bar:
-                done = ledger_workflow.submit_events(
-                    ws,
-                    party_id=submitter,
-                    private_key=key.read_bytes() if key is not None else None,
-                    event_ids=results.added_event_ids,
-                    progress=BarSink(bar),
-                )
-            print_receipts(done, receipts)
+            submit_to_ledger(
+                ws,
+                submitter=submitter,
+                key=key,
+                receipts=receipts,
+                event_ids=results.added_event_ids,
+            )
 
 
 @app.command()

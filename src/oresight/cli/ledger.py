@@ -22,6 +22,7 @@ from oresight.core.errors import InvalidInput
 from oresight.ledger.checkpoint import Checkpoint
 from oresight.ledger.log import Receipt
 from oresight.ledger.note import parse_note
+from oresight.store.database import Workspace
 from oresight.workflows import ledger as workflow
 
 ledger_app = typer.Typer(
@@ -101,28 +102,46 @@ def revoke_key(
         err_console.print(f"Revoked key {key.key_id} of {key.party_id} at {key.revoked_at}")
 
 
+SubmitterOption = Annotated[
+    str | None,
+    typer.Option(help="FtM id of the submitting party (default: each event's owner)."),
+]
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(help="The submitter's private key (PEM); default: the workspace's key for it."),
+]
+ReceiptsOption = Annotated[
+    Path | None, typer.Option(help="Write each event's inclusion receipt into this folder.")
+]
+
+
+def submit_to_ledger(
+    ws: Workspace,
+    *,
+    submitter: str | None,
+    key: Path | None,
+    receipts: Path | None,
+    event_ids: list[str] | None = None,
+) -> None:
+    """Sign and append events (all new ones, or ``event_ids``), then report the receipts."""
+    pem = key.read_bytes() if key is not None else None
+    with progress_bars("ledger") as bar:
+        done = workflow.submit_events(
+            ws, party_id=submitter, private_key=pem, event_ids=event_ids, progress=BarSink(bar)
+        )
+    print_receipts(done, receipts)
+
+
 @ledger_app.command("submit")
 def submit(
-    submitter: Annotated[
-        str | None,
-        typer.Option(help="FtM id of the submitting party (default: each event's owner)."),
-    ] = None,
-    key: Annotated[
-        Path | None, typer.Option(help="The submitter's private key (PEM); default: workspace's.")
-    ] = None,
-    receipts: Annotated[
-        Path | None, typer.Option(help="Write each event's inclusion receipt into this folder.")
-    ] = None,
+    submitter: SubmitterOption = None,
+    key: KeyOption = None,
+    receipts: ReceiptsOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Append every custody event of the workspace that is not yet in the log."""
     with friendly_errors(), opened(workspace) as ws:
-        pem = key.read_bytes() if key is not None else None
-        with progress_bars("ledger") as bar:
-            done = workflow.submit_events(
-                ws, party_id=submitter, private_key=pem, progress=BarSink(bar)
-            )
-        print_receipts(done, receipts)
+        submit_to_ledger(ws, submitter=submitter, key=key, receipts=receipts)
 
 
 @ledger_app.command("status")
