@@ -166,6 +166,7 @@ def test_ingest_with_ledger_appends_the_new_events(ledger_ws: Path, tmp_path: Pa
     orphan = write_json(tmp_path / "o.jsonld", epcis(commissioning("urn:uuid:orphan", "urn:lot:o")))
     missing = invoke("ingest", "-w", str(ledger_ws), str(orphan), "--ledger")
     assert missing.exit_code == 2 and "--submitter" in missing.stderr
+    assert "ingested" in missing.stderr and "oresight ledger submit" in missing.stderr
 
 
 def test_audit_names_the_tampered_entry(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from oresight.cli.ledger import (
     submit_to_ledger,
 )
 from oresight.cli.output import OutputFormat, emit_findings, ingest_table
-from oresight.core.errors import InvalidInput
+from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
 from oresight.store import repository
 from oresight.workflows.assess import assess_workspace
@@ -46,6 +46,11 @@ from oresight.workflows.export import (
 from oresight.workflows.export import issuer_key as load_issuer_key
 from oresight.workflows.ingest import FileFormat, ingest_files
 from oresight.workflows.report import write_html_report
+
+
+class LedgerStepFailed(OresightError):
+    """``ingest --ledger`` stored the files but could not append their events to the ledger."""
+
 
 app = typer.Typer(
     name="oresight",
@@ -98,13 +103,19 @@ def ingest(
             results = ingest_files(ws, files, format=format, progress=BarSink(bar))
         err_console.print(ingest_table(results))
         if ledger:
-            submit_to_ledger(
-                ws,
-                submitter=submitter,
-                key=key,
-                receipts=receipts,
-                event_ids=results.added_event_ids,
-            )
+            try:
+                submit_to_ledger(
+                    ws,
+                    submitter=submitter,
+                    key=key,
+                    receipts=receipts,
+                    event_ids=results.added_event_ids,
+                )
+            except OresightError as exc:
+                raise LedgerStepFailed(
+                    f"the files were ingested, but their events are not in the ledger: {exc} "
+                    "— fix this, then run `oresight ledger submit`"
+                ) from exc
 
 
 @app.command()
