@@ -45,25 +45,49 @@ def test_deleted_entry_is_named(fx: LogFixture, workspace: Workspace) -> None:
 
 
 def test_swapped_entries_are_named(fx: LogFixture, workspace: Workspace) -> None:
-    rows = {e.index: e for e in fx.log.storage.read_entries(2, 10)}
+    with workspace.engine.connect() as conn:
+        rows = {
+            idx: (key_hash, key, data)
+            for idx, key_hash, key, data in conn.execute(
+                text("SELECT idx, key_hash, key, data FROM ledger_entries WHERE idx IN (2, 9)")
+            )
+        }
     _sql(workspace, "DELETE FROM ledger_entries WHERE idx IN (2, 9)")
     for index, source in ((2, 9), (9, 2)):
+        key_hash, key, data = rows[source]
         _sql(
             workspace,
-            "INSERT INTO ledger_entries (idx, key, data) VALUES (:i, :k, :d)",
+            "INSERT INTO ledger_entries (idx, key_hash, key, data) VALUES (:i, :h, :k, :d)",
             i=index,
-            k=rows[source].key,
-            d=rows[source].data,
+            h=key_hash,
+            k=key,
+            d=data,
         )
     problem = fx.log.audit().first
     assert problem is not None and problem.index == 2
 
 
 def test_rewritten_node_hash_is_named(fx: LogFixture, workspace: Workspace) -> None:
-    _sql(workspace, "UPDATE ledger_nodes SET hash = :h WHERE level = 2 AND idx = 1", h=bytes(32))
+    """A hash rewritten inside its tile's blob, where nodes (level 0..7, ...) of 12 leaves live."""
+    stored = fx.log.storage.read_nodes([(2, 1)])[(2, 1)]
+    with workspace.engine.connect() as conn:
+        (blob,) = conn.execute(
+            text("SELECT hashes FROM ledger_tiles WHERE level = 0 AND idx = 0")
+        ).one()
+    at = bytes(blob).index(stored)
+    tampered = bytes(blob[:at]) + bytes(32) + bytes(blob[at + 32 :])
+    _sql(workspace, "UPDATE ledger_tiles SET hashes = :h WHERE level = 0 AND idx = 0", h=tampered)
     report = fx.log.audit()
     assert not report.ok
-    assert any(p.node == (2, 1) for p in report.problems)
+    assert any(p.node == (2, 1) and p.found == bytes(32).hex() for p in report.problems)
+
+
+def test_a_damaged_tile_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    """A tile cut short no longer holds its nodes: the audit names them as missing."""
+    _sql(workspace, "UPDATE ledger_tiles SET width = 11 WHERE level = 0 AND idx = 0")
+    report = fx.log.audit()
+    assert not report.ok and report.stored_root is None
+    assert any(p.kind == "missing-node" and p.node == (0, 0) for p in report.problems)
 
 
 def test_a_failed_append_leaves_the_log_at_its_last_checkpoint(

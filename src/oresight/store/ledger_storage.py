@@ -1,25 +1,35 @@
 """The custody ledger's storage in the workspace database.
 
 Implements the ledger pillar's ``TreeStorage`` protocol (structurally: the store does not import
-the pillar) on three tables: entries, complete-subtree hashes, and signed checkpoints. The
-committed tree size is the size of the newest checkpoint, written in the same transaction as the
-entries and nodes it covers, so a reader never sees a tree without its checkpoint and a failed
+the pillar) on three tables: entries, tiles of complete-subtree hashes, and signed checkpoints.
+The committed tree size is the size of the newest checkpoint, written in the same transaction as
+the entries and tiles it covers, so a reader never sees a tree without its checkpoint and a failed
 append leaves the log at its last checkpoint.
 
-The two hot paths speak the database's own SQL through the driver rather than through SQLAlchemy
-expressions, whose per-call compilation costs more than the query itself: a proof reads its
-O(log n) nodes in *one* indexed query, and an append writes its ~2k nodes as a few set-based
-``INSERT ... SELECT`` statements on SQLite (one per run of consecutive nodes of one level, the
-hashes passed as one blob) instead of one bound row each.
+What an append writes is kept to what the B-trees need (see ``benchmarks/README.md``):
+
+* entries are keyed by their index (on SQLite the rowid), so they go to the end of one B-tree;
+* keys (event ids) are found through an 8-byte hash of the key with a unique index, which also
+  refuses a repeated key as the row goes in. Two *different* keys with equal hashes (a 2**-64
+  chance per pair, or a crafted pair) are told apart by the full key: the later one takes the
+  next hash of its probe sequence (:func:`key_hashes`), as open addressing does;
+* the tree's hashes live in tiles of 256 nodes and the 7 levels above them (as C2SP tlog-tiles
+  groups them): an append writes about one row per 256 entries and rewrites the partial tile at
+  the right edge of each tile level, instead of a row per node.
+
+The hot paths speak the database's own SQL through the driver rather than through SQLAlchemy
+expressions, whose per-call compilation costs more than the query itself: a proof reads the few
+tiles holding its O(log n) nodes in *one* indexed query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import hashlib
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
+from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select, update
@@ -27,26 +37,63 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from oresight.core.errors import StoreError
 from oresight.core.ledger import LogEntry, NodeId
-from oresight.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerNodeRow
+from oresight.store.schema import LedgerCheckpointRow, LedgerEntryRow
 
 _ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
-_NODES: Table = LedgerNodeRow.__table__  # type: ignore[assignment]
 _CHECKPOINTS: Table = LedgerCheckpointRow.__table__  # type: ignore[assignment]
 _READ_CHUNK = 200
-"""Node ids per query: 2 bound parameters each, well under every database's limits."""
+"""Tile ids per query: 2 bound parameters each, well under every database's limits."""
 _HASH_SIZE = 32
+TILE_HEIGHT = 8
+"""Node levels per tile: tile level ``T`` holds node levels ``8T .. 8T + 7``."""
+TILE_WIDTH = 1 << TILE_HEIGHT
+"""Nodes in a full tile's base row."""
+_LEVEL_OFFSETS = tuple(
+    tuple(sum(width >> j for j in range(k)) for k in range(TILE_HEIGHT + 1))
+    for width in range(TILE_WIDTH + 1)
+)
+"""``[width][k]``: hashes before node level ``k`` in a tile ``width`` nodes wide; ``[width][8]``
+is all of them."""
+_MAX_KEY_PROBES = 64
+"""Hashes of a key's probe sequence tried before giving up: each further one is a 64-bit
+collision with another stored key, so even a crafted log needs few."""
 _SQLITE_BULK_CACHE_KIB = 65_536
-"""Page cache (KiB) of a SQLite connection while it appends: the key index of a large log is
-written at random places, and SQLite's 2 MiB default cache then rereads pages for every batch."""
+"""Page cache (KiB) of a SQLite connection while it appends: the key-hash index of a large log
+is written at random places, and SQLite's 2 MiB default cache then rereads pages for every batch."""
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 """Positional placeholder of each DB-API parameter style the ledger's driver SQL is written in."""
-_SQLITE_NODE_RUN = (
-    "WITH RECURSIVE run(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM run WHERE i + 1 < ?) "
-    "INSERT INTO ledger_nodes (level, idx, hash) "
-    f"SELECT ?, ? + i, substr(?, i * {_HASH_SIZE} + 1, {_HASH_SIZE}) FROM run"
-)
-"""Inserts ``count`` nodes of one level with consecutive indexes from one blob of hashes."""
 _SIZE_QUERY = "SELECT max(size) FROM ledger_checkpoints"
+_ENTRY_FIELDS = attrgetter("index", "key", "data")
+_sha256 = hashlib.sha256
+_from_bytes = int.from_bytes
+
+
+def key_hashes(key: str) -> Iterator[int]:
+    """The probe sequence of ``key`` in the key-hash index: signed 64-bit integers, the first 8
+    bytes of SHA-256 of the key's UTF-8, then of the key followed by a NUL and the attempt."""
+    material = key.encode("utf-8", "surrogatepass")
+    yield _from_bytes(_sha256(material).digest()[:8], "big", signed=True)
+    for attempt in range(1, _MAX_KEY_PROBES):
+        salted = material + b"\x00" + attempt.to_bytes(4, "big")
+        yield _from_bytes(_sha256(salted).digest()[:8], "big", signed=True)
+
+
+def first_key_hashes(keys: Sequence[str]) -> list[int]:
+    """The first hash of each key's probe sequence (:func:`key_hashes`), at C speed."""
+    return [
+        _from_bytes(_sha256(key.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True)
+        for key in keys
+    ]
+
+
+def tile_of(node: NodeId) -> tuple[int, int, int]:
+    """``(tile level, tile index, offset)`` of a node: the tile holding it and its position
+    among that tile's nodes of the node's level."""
+    level, index = node
+    tile_level, height = divmod(level, TILE_HEIGHT)
+    shift = TILE_HEIGHT - height
+    tile_index = index >> shift
+    return tile_level, tile_index, index - (tile_index << shift)
 
 
 class SqlTreeStorage:
@@ -64,11 +111,15 @@ class SqlTreeStorage:
         mark = _MARKERS[paramstyle]
         self._mark = mark
         self._insert_entries = (
-            f'INSERT INTO ledger_entries (idx, "key", data) VALUES ({mark}, {mark}, {mark})'
+            'INSERT INTO ledger_entries (idx, key_hash, "key", data) '
+            f"VALUES ({mark}, {mark}, {mark}, {mark})"
         )
-        self._insert_nodes = (
-            f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})"
+        self._write_tiles = (
+            f"INSERT INTO ledger_tiles (level, idx, width, hashes) VALUES ({mark}, {mark}, "
+            f"{mark}, {mark}) ON CONFLICT (level, idx) DO UPDATE "
+            "SET width = excluded.width, hashes = excluded.hashes"
         )
+        self._find_key = f'SELECT idx, "key", data FROM ledger_entries WHERE key_hash = {mark}'
 
     def tree_size(self) -> int:
         """How many entries are committed: the size of the newest checkpoint."""
@@ -78,15 +129,21 @@ class SqlTreeStorage:
     def read_nodes(self, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
         """Hashes of the given complete subtrees; a missing one is a store error."""
         wanted = list(dict.fromkeys(ids))
+        tiles = list(dict.fromkeys(tile_of(node)[:2] for node in wanted))
         queries = [
-            self._nodes_query(wanted[start : start + _READ_CHUNK])
-            for start in range(0, len(wanted), _READ_CHUNK)
+            self._tiles_query(tiles[start : start + _READ_CHUNK])
+            for start in range(0, len(tiles), _READ_CHUNK)
         ]
-        found: dict[NodeId, bytes] = {
-            (level, index): _as_bytes(digest)
+        stored = {
+            (level, index): (width, _as_bytes(hashes))
             for rows in self._read(queries)
-            for level, index, digest in rows
+            for level, index, width, hashes in rows
         }
+        found: dict[NodeId, bytes] = {}
+        for node in wanted:
+            digest = _hash_in_tile(stored, node)
+            if digest is not None:
+                found[node] = digest
         if len(found) != len(wanted):
             missing = [node for node in wanted if node not in found]
             raise StoreError(
@@ -120,11 +177,11 @@ class SqlTreeStorage:
         finally:
             conn.close()
 
-    def _nodes_query(self, ids: Sequence[NodeId]) -> tuple[str, tuple[int, ...]]:
-        """One query for these nodes, an OR of primary-key equalities that both databases
-        answer with one index probe per node. Its text depends only on how many nodes are
-        asked for, so the driver's prepared-statement cache serves every proof of a size."""
-        return _nodes_sql(len(ids), self._mark), tuple(x for node in ids for x in node)
+    def _tiles_query(self, tiles: Sequence[tuple[int, int]]) -> tuple[str, tuple[int, ...]]:
+        """One query for these tiles, an OR of primary-key equalities that both databases
+        answer with one index probe per tile. Its text depends only on how many tiles are
+        asked for, so the driver's prepared-statement cache serves every proof of a shape."""
+        return _tiles_sql(len(tiles), self._mark), tuple(x for tile in tiles for x in tile)
 
     def read_entries(self, start: int, stop: int) -> list[LogEntry]:
         """Entries with ``start <= index < stop``, in index order."""
@@ -137,11 +194,16 @@ class SqlTreeStorage:
             return [LogEntry(int(i), k, _as_bytes(d)) for i, k, d in conn.execute(query)]
 
     def find_entry(self, key: str) -> LogEntry | None:
-        """The entry whose key (event id) is ``key``."""
-        query = select(_ENTRIES.c.idx, _ENTRIES.c.key, _ENTRIES.c.data).where(_ENTRIES.c.key == key)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return None if row is None else LogEntry(int(row[0]), row[1], _as_bytes(row[2]))
+        """The entry whose key (event id) is ``key``: the first hash of its probe sequence that
+        holds this key; a hash no entry holds ends the search."""
+        for key_hash in key_hashes(key):
+            (rows,) = self._read([(self._find_key, (key_hash,))])
+            if not rows:
+                return None
+            index, found, data = rows[0]
+            if found == key:
+                return LogEntry(int(index), found, _as_bytes(data))
+        return None
 
     def append(
         self,
@@ -150,51 +212,105 @@ class SqlTreeStorage:
         nodes: Mapping[NodeId, bytes],
         checkpoint: bytes,
     ) -> None:
-        """Commit entries, their new nodes and the checkpoint of the new size in one transaction."""
+        """Commit entries, their new nodes and the checkpoint of the new size in one transaction.
+
+        A key already in the log is refused by the unique key-hash index as the rows go in;
+        only then is the append redone key by key, to name that key or, for two different keys
+        with equal hashes, to give the later one the next hash of its probe sequence.
+        """
         try:
-            with self.engine.begin() as conn:
-                if self._sqlite:
-                    conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_BULK_CACHE_KIB}")
-                size = _committed_size(conn)
-                if entries and entries[0].index != size:
-                    raise StoreError(
-                        f"ledger append starts at index {entries[0].index} but the log holds "
-                        f"{size} entries (another writer appended first?)"
-                    )
-                if entries:
-                    rows = [(e.index, e.key, e.data) for e in entries]
-                    # Keys (event ids) are random: in key order, the inserts walk the unique
-                    # key index once from left to right instead of seeking it for every row.
-                    rows.sort(key=itemgetter(1))
-                    conn.exec_driver_sql(self._insert_entries, rows)
-                if nodes:
-                    self._write_nodes(conn, nodes)
-                conn.execute(
-                    insert(_CHECKPOINTS),
-                    {
-                        "size": size + len(entries),
-                        "note": checkpoint,
-                        "created_at": datetime.now(UTC),
-                    },
-                )
+            try:
+                self._append(entries, nodes, checkpoint, probe_keys=False)
+            except IntegrityError as exc:
+                if "key_hash" not in str(exc.orig):
+                    raise
+                self._append(entries, nodes, checkpoint, probe_keys=True)
         except IntegrityError as exc:
             raise StoreError(
-                "ledger append refused by the database (an entry key or tree node already "
-                f"exists): {exc.orig}"
+                "ledger append refused by the database (an entry or a checkpoint of that size "
+                f"already exists): {exc.orig}"
             ) from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"ledger append failed; the log is unchanged: {exc}") from exc
 
-    def _write_nodes(self, conn: Connection, nodes: Mapping[NodeId, bytes]) -> None:
-        """Insert the nodes: on SQLite as one set-based statement per run of consecutive
-        indexes of one level (an append's nodes are such runs, one per level), else row by row."""
-        runs = _node_runs(nodes) if self._sqlite else None
-        if runs is None:
-            conn.exec_driver_sql(
-                self._insert_nodes, [(lv, ix, digest) for (lv, ix), digest in nodes.items()]
+    def _append(
+        self,
+        entries: Sequence[LogEntry],
+        nodes: Mapping[NodeId, bytes],
+        checkpoint: bytes,
+        *,
+        probe_keys: bool,
+    ) -> None:
+        with self.engine.begin() as conn:
+            if self._sqlite:
+                conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_BULK_CACHE_KIB}")
+            size = _committed_size(conn)
+            new_size = size + len(entries)
+            if entries:
+                indexes, keys, datas = zip(*map(_ENTRY_FIELDS, entries), strict=True)
+                if indexes != tuple(range(size, new_size)):
+                    offset = next(o for o, i in enumerate(indexes) if i != size + o)
+                    raise StoreError(
+                        f"ledger append starts at index {indexes[0]} but the log holds {size} "
+                        "entries (another writer appended first?)"
+                        if offset == 0
+                        else f"ledger append entry {offset} has index {indexes[offset]}, "
+                        f"not {size + offset}: an append's indexes must run on without gaps"
+                    )
+                hashes = self._probe_keys(conn, keys) if probe_keys else first_key_hashes(keys)
+                conn.exec_driver_sql(
+                    self._insert_entries, list(zip(indexes, hashes, keys, datas, strict=True))
+                )
+            tiles = _new_tiles(size, new_size, nodes, lambda ids: self._old_tiles(conn, ids))
+            if tiles:
+                conn.exec_driver_sql(self._write_tiles, tiles)
+            conn.execute(
+                insert(_CHECKPOINTS),
+                {"size": new_size, "note": checkpoint, "created_at": datetime.now(UTC)},
             )
-        else:
-            conn.exec_driver_sql(_SQLITE_NODE_RUN, runs)
+
+    def _probe_keys(self, conn: Connection, keys: Sequence[str]) -> list[int]:
+        """The hash each key is stored under: the first of its probe sequence held neither by a
+        stored entry nor by an earlier key of the batch; a key already present is refused."""
+        taken: dict[int, str] = {}
+        hashes: list[int] = []
+        for key in keys:
+            for key_hash in key_hashes(key):
+                holder = taken.get(key_hash)
+                if holder is None:
+                    row = conn.exec_driver_sql(self._find_key, (key_hash,)).first()
+                    if row is None:
+                        break
+                    holder = row[1]
+                    if holder == key:
+                        raise StoreError(
+                            f"ledger append refused: entry key {key!r} already exists in the "
+                            f"log (entry {row[0]})"
+                        )
+                elif holder == key:
+                    raise StoreError(
+                        f"ledger append refused: entry key {key!r} appears twice in the append"
+                    )
+            else:
+                raise StoreError(
+                    f"entry key {key!r} collides with {_MAX_KEY_PROBES} stored key hashes: "
+                    "the ledger tables are damaged; run `oresight ledger audit`"
+                )
+            taken[key_hash] = key
+            hashes.append(key_hash)
+        return hashes
+
+    def _old_tiles(
+        self, conn: Connection, tiles: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[int, bytes]]:
+        """The stored partial tiles an append extends, read in its transaction."""
+        if not tiles:
+            return {}
+        query, params = self._tiles_query(tiles)
+        return {
+            (level, index): (width, _as_bytes(hashes))
+            for level, index, width, hashes in conn.exec_driver_sql(query, params)
+        }
 
     def latest_checkpoint(self) -> bytes | None:
         """The checkpoint of the committed size."""
@@ -220,32 +336,111 @@ class SqlTreeStorage:
 
 
 @lru_cache(maxsize=2 * _READ_CHUNK)
-def _nodes_sql(count: int, mark: str) -> str:
+def _tiles_sql(count: int, mark: str) -> str:
     term = f"(level = {mark} AND idx = {mark})"
-    return "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join([term] * count)
+    return "SELECT level, idx, width, hashes FROM ledger_tiles WHERE " + " OR ".join([term] * count)
 
 
 def _committed_size(conn: Connection) -> int:
     return int(conn.exec_driver_sql(_SIZE_QUERY).scalar() or 0)
 
 
-def _node_runs(nodes: Mapping[NodeId, bytes]) -> list[tuple[int, int, int, bytes]] | None:
-    """``(count, level, first index, hashes joined)`` for each run of nodes of one level with
-    consecutive indexes, in the mapping's order; ``None`` if the nodes do not form such runs of
-    32-byte hashes (then they are written row by row, which stores them just the same)."""
-    digests = list(nodes.values())
-    if set(map(len, digests)) != {_HASH_SIZE}:
+def _hash_in_tile(
+    stored: Mapping[tuple[int, int], tuple[int, bytes]], node: NodeId
+) -> bytes | None:
+    """The hash of ``node`` in its stored tile; ``None`` if the tile lacks it or is damaged
+    (a width or length that do not agree)."""
+    level, index = node
+    if level < 0 or index < 0:
         return None
-    runs: list[tuple[int, int, int, bytes]] = []
+    tile_level, tile_index, offset = tile_of(node)
+    tile = stored.get((tile_level, tile_index))
+    if tile is None:
+        return None
+    width, hashes = tile
+    height = level % TILE_HEIGHT
+    if not 0 < width <= TILE_WIDTH or len(hashes) != _HASH_SIZE * _LEVEL_OFFSETS[width][-1]:
+        return None
+    if offset >= width >> height:
+        return None
+    start = _HASH_SIZE * (_LEVEL_OFFSETS[width][height] + offset)
+    return hashes[start : start + _HASH_SIZE]
+
+
+def _new_tiles(
+    size: int,
+    new_size: int,
+    nodes: Mapping[NodeId, bytes],
+    read_old: Any,
+) -> list[tuple[int, int, int, bytes]]:
+    """``(level, index, width, hashes)`` of every tile an append from ``size`` to ``new_size``
+    leaves writes: new tiles, and the stored partial tiles it extends (read with ``read_old``).
+
+    ``nodes`` must be exactly the complete subtrees the append creates."""
+    top = new_size.bit_length()
+    ranges = [(level, size >> level, new_size >> level) for level in range(top)]
+    expected = list(chain.from_iterable(zip(repeat(level), range(a, b)) for level, a, b in ranges))
+    if list(nodes) == expected:
+        digests = list(nodes.values())
+    elif nodes.keys() == set(expected):
+        digests = [nodes[node] for node in expected]
+    else:
+        raise StoreError(
+            f"ledger append from size {size} to {new_size} must bring its {len(expected)} new "
+            f"complete subtrees, not {len(nodes)} other nodes"
+        )
+    if set(map(len, digests)) - {_HASH_SIZE}:
+        raise StoreError(f"every node hash of a ledger append must be {_HASH_SIZE} bytes")
+    by_level: list[list[bytes]] = []
     offset = 0
-    for level, group in groupby(nodes, key=itemgetter(0)):
-        indexes = [index for _, index in group]
-        first, count = indexes[0], len(indexes)
-        if indexes != list(range(first, first + count)):
-            return None
-        runs.append((count, level, first, b"".join(digests[offset : offset + count])))
-        offset += count
-    return runs
+    for _, a, b in ranges:
+        by_level.append(digests[offset : offset + b - a])
+        offset += b - a
+
+    tile_levels = range(0, top, TILE_HEIGHT)
+    # Only the first tile of each tile level can be stored already, partly filled.
+    partial = [
+        (tl, (size >> base) >> TILE_HEIGHT)
+        for tl, base in enumerate(tile_levels)
+        if (size >> base) % TILE_WIDTH and (new_size >> base) > (size >> base)
+    ]
+    old = read_old(partial)
+    tiles: list[tuple[int, int, int, bytes]] = []
+    for tile_level, base in enumerate(tile_levels):
+        first, end = size >> base, new_size >> base
+        if end == first:
+            continue  # no new node at this tile's base level, hence none above it
+        for tile_index in range(first >> TILE_HEIGHT, ((end - 1) >> TILE_HEIGHT) + 1):
+            start = tile_index << TILE_HEIGHT
+            old_width = max(0, first - start)
+            width = min(TILE_WIDTH, end - start)
+            parts: list[bytes] = []
+            if old_width:
+                stored = old.get((tile_level, tile_index))
+                if (
+                    stored is None
+                    or stored[0] != old_width
+                    or len(stored[1]) != _HASH_SIZE * _LEVEL_OFFSETS[old_width][-1]
+                ):
+                    raise StoreError(
+                        f"ledger tile (level {tile_level}, index {tile_index}) should hold "
+                        f"{old_width} nodes but is missing or damaged; run `oresight ledger audit`"
+                    )
+                held = stored[1]
+            for height in range(min(TILE_HEIGHT, top - base)):
+                level = base + height
+                count = width >> height
+                if not count:
+                    break
+                kept = old_width >> height
+                if kept:
+                    at = _HASH_SIZE * _LEVEL_OFFSETS[old_width][height]
+                    parts.append(held[at : at + _HASH_SIZE * kept])
+                level_first = start >> height
+                since = level_first + kept - (size >> level)
+                parts.extend(by_level[level][since : since + count - kept])
+            tiles.append((tile_level, tile_index, width, b"".join(parts)))
+    return tiles
 
 
 def _as_bytes(value: object) -> bytes:

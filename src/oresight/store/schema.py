@@ -141,23 +141,41 @@ Index("ix_findings_subject", FindingRow.subject_type, FindingRow.subject_id)
 
 
 class LedgerEntryRow(Base):
-    """A leaf of the custody ledger: its index, its key (event id) and its exact leaf bytes."""
+    """A leaf of the custody ledger: its index, its key (event id) and its exact leaf bytes.
+
+    ``idx`` is the table's own key (on SQLite the rowid, so entries append to the end of one
+    B-tree). Keys are found through ``key_hash``, 8 bytes of SHA-256 of the key, unique: an
+    8-byte index is far denser than one of long random event ids, and it refuses a repeated key
+    as the row goes in. Two different keys with equal hashes take the next hash of the key's
+    probe sequence (see ``oresight.store.ledger_storage``).
+    """
 
     __tablename__ = "ledger_entries"
 
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    key: Mapped[str] = mapped_column(ID, unique=True)
+    idx: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
+    key_hash: Mapped[int] = mapped_column(BigInteger, unique=True)
+    key: Mapped[str] = mapped_column(ID)
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class LedgerNodeRow(Base):
-    """The hash of a complete subtree of the ledger: leaves [idx * 2**level, (idx+1) * 2**level)."""
+class LedgerTileRow(Base):
+    """256 consecutive complete subtrees of one level and every complete subtree above them,
+    up to 7 levels (as C2SP tlog-tiles groups a tree's hashes).
 
-    __tablename__ = "ledger_nodes"
+    Tile ``(level, idx)`` holds node levels ``8 * level`` to ``8 * level + 7``: its base row is
+    nodes ``(8 * level, 256 * idx ..)``, of which ``width`` (1 to 256) are complete. ``hashes``
+    is each node level's complete nodes in index order, the base level first, 32 bytes each.
+    Only the right-edge tile of each level is partial; an append rewrites it.
+    """
+
+    __tablename__ = "ledger_tiles"
 
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    width: Mapped[int] = mapped_column(Integer)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LedgerCheckpointRow(Base):

@@ -1,4 +1,4 @@
-"""Custody ledger: entries (leaves), complete-subtree hashes, signed checkpoints.
+"""Custody ledger: entries (leaves), tiles of complete-subtree hashes, signed checkpoints.
 
 Revision ID: 0002
 Revises: 0001
@@ -27,23 +27,31 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_entries",
-        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        # INTEGER on SQLite makes idx the rowid: entries append to the end of the table's B-tree.
+        sa.Column(
+            "idx",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("key_hash", sa.BigInteger(), nullable=False),
         sa.Column("key", sa.String(length=512), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_ledger_entries")),
-        sa.UniqueConstraint("key", name=op.f("uq_ledger_entries_key")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_ledger_entries_key_hash")),
     )
     op.create_table(
-        "ledger_nodes",
+        "ledger_tiles",
         sa.Column("level", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_ledger_nodes")),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("hashes", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_ledger_tiles")),
     )
 
 
 def downgrade() -> None:
     """Revert this migration."""
-    op.drop_table("ledger_nodes")
+    op.drop_table("ledger_tiles")
     op.drop_table("ledger_entries")
     op.drop_table("ledger_checkpoints")
