@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +215,70 @@ def test_the_demo_puts_every_event_in_the_ledger_signed_by_its_owner(tmp_path: P
     )
     assert verified.exit_code == 0 and "signature verified" in verified.stdout
     assert invoke("ledger", "audit", "-w", str(path)).exit_code == 0
+
+
+def test_a_remote_witness_cosigns_with_no_workspace(tmp_path: Path) -> None:
+    operator = tmp_path / "operator"
+    witness_dir = tmp_path / "witness"
+    witness_dir.mkdir()
+    assert invoke("init", str(operator)).exit_code == 0
+    log_key = invoke("ledger", "init", "-w", str(operator)).stdout.strip()
+    assert invoke("ledger", "add-key", "demo-x", "-w", str(operator)).exit_code == 0
+    key = witness_dir / "w.key"
+    public = invoke("ledger", "witness-key", "witness.test", "--out", str(key)).stdout.strip()
+    state = witness_dir / "state.json"
+
+    def round_trip(events: range, from_size: int) -> Any:
+        doc = write_json(
+            tmp_path / f"e{events.start}.jsonld",
+            epcis(*(commissioning(f"urn:uuid:r-{i}", f"urn:lot:r{i}") for i in events)),
+        )
+        ingest = invoke(
+            "ingest", "-w", str(operator), str(doc), "--ledger", "--submitter", "demo-x"
+        )
+        assert ingest.exit_code == 0, ingest.stderr
+        request = tmp_path / "request"
+        made = invoke(
+            "ledger",
+            "witness-request",
+            "-w",
+            str(operator),
+            "--from",
+            str(from_size),
+            "-o",
+            str(request),
+        )
+        assert made.exit_code == 0, made.stderr
+        cosigned = witness_dir / "cosigned.note"
+        return invoke(
+            "ledger",
+            "cosign",
+            str(request),
+            "--key",
+            str(key),
+            "--state",
+            str(state),
+            "--log-key",
+            log_key,
+            "-o",
+            str(cosigned),
+        ), cosigned
+
+    first, cosigned = round_trip(range(3), 0)
+    assert first.exit_code == 0, first.stderr
+    assert invoke("ledger", "add-cosignature", str(cosigned), "-w", str(operator)).exit_code == 0
+    stale, _ = round_trip(range(3, 8), 0)  # the proof must start where the witness stopped
+    assert stale.exit_code == 2 and "--from 3" in " ".join(stale.stderr.split())
+    second, cosigned = round_trip(range(8, 9), 3)
+    assert second.exit_code == 0, second.stderr
+    assert invoke("ledger", "add-cosignature", str(cosigned), "-w", str(operator)).exit_code == 0
+    bundle = tmp_path / "p"
+    assert (
+        invoke("ledger", "proof", "urn:uuid:r-0", "-w", str(operator), "-o", str(bundle)).exit_code
+        == 0
+    )
+    verified = invoke(
+        "ledger", "verify-proof", str(bundle), "--log-key", log_key, "--witness-key", public
+    )
+    assert verified.exit_code == 0, verified.stderr
+    assert "tree size 9, 1 witness cosignature(s)" in " ".join(verified.stdout.split())

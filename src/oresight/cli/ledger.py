@@ -291,6 +291,66 @@ def witness(
         err_console.print(f"Cosigned: {_checkpoint_line(note)}")
 
 
+@ledger_app.command("witness-request")
+def witness_request(
+    from_size: Annotated[
+        int, typer.Option("--from", help="The size the witness last cosigned (0: never).")
+    ] = 0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write it here.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Operator side: the latest checkpoint and its consistency proof, for a remote witness."""
+    with friendly_errors(), opened(workspace) as ws:
+        request = workflow.witness_request(ws, old_size=from_size)
+        if out is None:
+            out_console.file.write(request.decode())
+        else:
+            out.write_bytes(request)
+            err_console.print(f"Witness request written to [bold]{out}[/]")
+
+
+@ledger_app.command("cosign")
+def cosign(
+    request: Annotated[Path, typer.Argument(help="A witness request from the operator.")],
+    key: Annotated[Path, typer.Option(help="The witness's private key file.")],
+    state: Annotated[Path, typer.Option(help="The witness's state file (last cosigned).")],
+    log_key: Annotated[
+        list[str], typer.Option(help="Public key (text or file) of a log this witness follows.")
+    ],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the note here.")] = None,
+) -> None:
+    """Witness side, no workspace: cosign the request's checkpoint if it provably extends the
+    last one this witness cosigned; write the cosigned note."""
+    with friendly_errors():
+        try:
+            data = request.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read: {exc.strerror}", file=str(request)) from None
+        note = workflow.cosign_request(
+            data, witness_key=key, state=state, log_keys=[_key_text(k) for k in log_key]
+        )
+        if out is None:
+            out_console.file.write(note.decode())
+        else:
+            out.write_bytes(note)
+            err_console.print(f"Cosigned: {_checkpoint_line(note)}; written to [bold]{out}[/]")
+
+
+@ledger_app.command("add-cosignature")
+def add_cosignature(
+    note: Annotated[Path, typer.Argument(help="A checkpoint note a witness cosigned.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Operator side: store a checkpoint a remote witness returned cosigned."""
+    with friendly_errors(), opened(workspace) as ws:
+        try:
+            data = note.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read: {exc.strerror}", file=str(note)) from None
+        workflow.add_cosignature(ws, data)
+        err_console.print(f"Stored: {_checkpoint_line(data)}")
+
+
 @ledger_app.command("audit")
 def audit(workspace: WorkspaceOption = None) -> None:
     """Recompute the tree from the stored leaves; name the first entry that no longer matches

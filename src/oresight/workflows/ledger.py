@@ -30,6 +30,7 @@ from oresight.core.parties import PartyRole
 from oresight.custody.epcis import event_to_json
 from oresight.custody.event_hash import event_hash
 from oresight.ledger.bundle import VerifiedProof, parse_bundle, verify_bundle
+from oresight.ledger.checkpoint import Checkpoint
 from oresight.ledger.cosignature import (
     CheckpointPolicy,
     NoWitnessRequired,
@@ -47,8 +48,10 @@ from oresight.ledger.keys import (
     sign_submission,
 )
 from oresight.ledger.log import CustodyLog, Receipt
+from oresight.ledger.note import parse_note
 from oresight.ledger.note_keys import SignerKey, VerifierKey, generate_signer_key
-from oresight.ledger.witness import FileWitnessState, Witness
+from oresight.ledger.witness import FileWitnessState, Witness, WitnessRefusal
+from oresight.ledger.witness_request import make_witness_request, parse_witness_request
 from oresight.store import repository
 from oresight.store.database import Workspace
 from oresight.store.ledger_storage import SqlTreeStorage
@@ -359,3 +362,47 @@ def witness_cosign(workspace: Workspace, *, witness_key: Path, state: Path) -> b
     cosigned = witness.cosign(note, consistency_proof=proof)
     log.store_cosigned(cosigned)
     return cosigned
+
+
+def witness_request(workspace: Workspace, *, old_size: int) -> bytes:
+    """What to send a remote witness that last cosigned the tree of ``old_size`` (0: never):
+    the latest checkpoint and the proof that it extends that tree."""
+    log = open_log(workspace)
+    note = log.latest_checkpoint()
+    if note is None:
+        raise InvalidInput("the ledger is empty: there is no checkpoint to cosign")
+    size = log.size()
+    if old_size > size:
+        raise InvalidInput(
+            f"the witness last cosigned size {old_size}, but this log holds only {size} entries "
+            "— is it the same log?"
+        )
+    proof = log.consistency_proof(old_size, size) if 0 < old_size < size else []
+    return make_witness_request(old_size=old_size, proof=proof, checkpoint=note)
+
+
+def cosign_request(
+    request: bytes, *, witness_key: Path, state: Path, log_keys: Sequence[str]
+) -> bytes:
+    """Act as a remote witness, with no workspace: check a witness request against this
+    witness's state and the logs it follows (``log_keys``), and return the cosigned note."""
+    parsed = parse_witness_request(request)
+    key = WitnessSignerKey.from_text(witness_key.read_text(encoding="utf-8").strip())
+    witness_state = FileWitnessState(state)
+    origin = Checkpoint.from_text(parse_note(parsed.checkpoint).text).origin
+    previous = witness_state.latest(origin)
+    last = 0 if previous is None else previous.size
+    if parsed.old_size != last:
+        raise WitnessRefusal(
+            f"this witness last cosigned size {last} of log {origin!r}, but the request's proof "
+            f"starts at size {parsed.old_size}: ask the operator for "
+            f"`oresight ledger witness-request --from {last}`"
+        )
+    verifiers = [VerifierKey.from_text(text.strip()) for text in log_keys]
+    witness = Witness(key=key, log_keys=verifiers, state=witness_state)
+    return witness.cosign(parsed.checkpoint, consistency_proof=parsed.proof)
+
+
+def add_cosignature(workspace: Workspace, note: bytes) -> Checkpoint:
+    """Store a checkpoint that a witness returned cosigned."""
+    return open_log(workspace).store_cosigned(note)
