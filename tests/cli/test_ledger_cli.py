@@ -282,3 +282,15 @@ def test_a_remote_witness_cosigns_with_no_workspace(tmp_path: Path) -> None:
     )
     assert verified.exit_code == 0, verified.stderr
     assert "tree size 9, 1 witness cosignature(s)" in " ".join(verified.stdout.split())
+
+
+def test_missing_files_are_bad_input_not_crashes(tmp_path: Path) -> None:
+    nowhere = str(tmp_path / "nowhere")
+    for args in (
+        ["ledger", "verify-proof", nowhere, "--log-key", "x+00000000+AAAA"],
+        ["ledger", "cosign", nowhere, "--key", nowhere, "--state", nowhere, "--log-key", "k"],
+        ["ledger", "verify-proof", nowhere, "--log-key", "k", "--registry", nowhere],
+    ):
+        result = invoke(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "nowhere" in result.stderr and "Traceback" not in result.stderr

@@ -32,6 +32,14 @@ ledger_app = typer.Typer(
 )
 
 
+def read_input(path: Path) -> bytes:
+    """The bytes of a file the user named; an unreadable one is bad input (exit 2)."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+
+
 def _checkpoint_line(note: bytes | None) -> str:
     if note is None:
         return "no checkpoint yet (the log is empty)"
@@ -124,7 +132,7 @@ def submit_to_ledger(
     event_ids: list[str] | None = None,
 ) -> None:
     """Sign and append events (all new ones, or ``event_ids``), then report the receipts."""
-    pem = key.read_bytes() if key is not None else None
+    pem = read_input(key) if key is not None else None
     with progress_bars("ledger") as bar:
         done = workflow.submit_events(
             ws, party_id=submitter, private_key=pem, event_ids=event_ids, progress=BarSink(bar)
@@ -235,16 +243,13 @@ def verify_proof(
 ) -> None:
     """Verify a proof bundle offline (no workspace, no database, no network)."""
     with friendly_errors():
-        try:
-            data = bundle.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read bundle: {exc.strerror}", file=str(bundle)) from None
+        data = read_input(bundle)
         result = workflow.verify_proof_bundle(
             data,
             log_key=_key_text(log_key),
             witness_keys=[_key_text(k) for k in witness_key or ()],
             threshold=threshold,
-            registry=registry.read_text(encoding="utf-8") if registry else None,
+            registry=workflow.read_key_file(registry) if registry else None,
         )
         leaf = result.leaf
         out_console.print(
@@ -262,7 +267,7 @@ def verify_proof(
 def _key_text(value: str) -> str:
     path = Path(value)
     if "+" not in value and path.is_file():
-        return path.read_text(encoding="utf-8").strip()
+        return workflow.read_key_file(path)
     return value.strip()
 
 
@@ -322,10 +327,7 @@ def cosign(
     """Witness side, no workspace: cosign the request's checkpoint if it provably extends the
     last one this witness cosigned; write the cosigned note."""
     with friendly_errors():
-        try:
-            data = request.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read: {exc.strerror}", file=str(request)) from None
+        data = read_input(request)
         note = workflow.cosign_request(
             data, witness_key=key, state=state, log_keys=[_key_text(k) for k in log_key]
         )
@@ -343,10 +345,7 @@ def add_cosignature(
 ) -> None:
     """Operator side: store a checkpoint a remote witness returned cosigned."""
     with friendly_errors(), opened(workspace) as ws:
-        try:
-            data = note.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read: {exc.strerror}", file=str(note)) from None
+        data = read_input(note)
         workflow.add_cosignature(ws, data)
         err_console.print(f"Stored: {_checkpoint_line(data)}")
 

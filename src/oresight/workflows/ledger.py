@@ -96,6 +96,14 @@ def _write_secret(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def read_key_file(path: Path) -> str:
+    """The text of a key file the user named; unreadable is bad input, not a crash."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read the key file: {exc}", file=str(path)) from None
+
+
 def init_ledger(workspace: Workspace, *, origin: str | None = None) -> VerifierKey:
     """Create the log's key and an empty registry (once); return the log's public key."""
     paths = ledger_paths(workspace)
@@ -349,7 +357,7 @@ def witness_cosign(workspace: Workspace, *, witness_key: Path, state: Path) -> b
     note = log.latest_checkpoint()
     if note is None:
         raise InvalidInput("the ledger is empty: there is no checkpoint to cosign")
-    key = WitnessSignerKey.from_text(witness_key.read_text(encoding="utf-8").strip())
+    key = WitnessSignerKey.from_text(read_key_file(witness_key))
     witness_state = FileWitnessState(state)
     previous = witness_state.latest(log.origin)
     size = log.size()
@@ -387,7 +395,7 @@ def cosign_request(
     """Act as a remote witness, with no workspace: check a witness request against this
     witness's state and the logs it follows (``log_keys``), and return the cosigned note."""
     parsed = parse_witness_request(request)
-    key = WitnessSignerKey.from_text(witness_key.read_text(encoding="utf-8").strip())
+    key = WitnessSignerKey.from_text(read_key_file(witness_key))
     witness_state = FileWitnessState(state)
     origin = Checkpoint.from_text(parse_note(parsed.checkpoint).text).origin
     previous = witness_state.latest(origin)
