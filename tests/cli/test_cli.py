@@ -240,6 +240,7 @@ def test_event_conflicting_with_the_workspace_is_refused(workspace: Path, tmp_pa
     assert result.exit_code == 2
     message = " ".join(result.stderr.split())
     assert "b.jsonld" in message and "urn:uuid:x" in message and "eventID" in message
+    assert "event 1 (" in message  # events are counted from 1, as the reader counts them
 
 
 def test_geojson_feature_without_id_is_refused(workspace: Path, tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def add_events(
                 "an event with this eventID is already in the workspace (from "
                 f"{origin}) with different content; a correction must be a new event",
                 file=source,
-                record=f"event {index} (eventID {event.event_id})",
+                record=f"event {index + 1} (eventID {event.event_id})",
                 field="eventID",
             )
         new_rows.append(
