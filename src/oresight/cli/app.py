@@ -34,8 +34,7 @@ from oresight.cli.ledger import (
 from oresight.cli.output import OutputFormat, emit_findings, ingest_table
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
-from oresight.store import repository
-from oresight.workflows.assess import assess_workspace
+from oresight.workflows.assess import assess_workspace, stored_findings
 from oresight.workflows.demo import run_demo
 from oresight.workflows.export import (
     ExportKind,
@@ -178,10 +177,7 @@ def findings(
 ) -> None:
     """List the findings stored by the last assessment, optionally filtered."""
     with friendly_errors(), opened(workspace) as ws:
-        with ws.transaction() as session:
-            stored = repository.load_findings(
-                session, min_severity=severity, codes=code or (), subject_id=subject
-            )
+        stored = stored_findings(ws, min_severity=severity, codes=code or (), subject_id=subject)
         emit_findings(
             stored,
             fmt=format,

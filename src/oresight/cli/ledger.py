@@ -19,11 +19,9 @@ from oresight.cli.context import (
     progress_bars,
 )
 from oresight.core.errors import InvalidInput
-from oresight.ledger.checkpoint import Checkpoint
-from oresight.ledger.log import Receipt
-from oresight.ledger.note import parse_note
 from oresight.store.database import Workspace
 from oresight.workflows import ledger as workflow
+from oresight.workflows.ledger import Receipt
 
 ledger_app = typer.Typer(
     help="The verifiable custody ledger: an append-only Merkle log with signed checkpoints, "
@@ -41,14 +39,7 @@ def read_input(path: Path) -> bytes:
 
 
 def _checkpoint_line(note: bytes | None) -> str:
-    if note is None:
-        return "no checkpoint yet (the log is empty)"
-    checkpoint = Checkpoint.from_text(parse_note(note).text)
-    signatures = len(parse_note(note).signatures)
-    return (
-        f"size {checkpoint.size}, root {checkpoint.root_hash.hex()}, "
-        f"{signatures} signature(s) (log + witnesses)"
-    )
+    return workflow.describe_checkpoint(note)
 
 
 def print_receipts(receipts: list[Receipt], folder: Path | None) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from oresight.core.custody import CustodyEvent
-from oresight.core.findings import Finding
+from oresight.core.findings import Finding, Severity
 from oresight.core.parties import Party
 from oresight.core.sites import Site
 from oresight.custody import broken_chain, unlicensed_origin
@@ -100,3 +100,17 @@ def assess_workspace(
     return AssessmentResult(
         findings=findings, analyses=tuple(analyses), counts=counts, started_at=started_at
     )
+
+
+def stored_findings(
+    workspace: Workspace,
+    *,
+    min_severity: Severity | None = None,
+    codes: Sequence[str] = (),
+    subject_id: str | None = None,
+) -> list[Finding]:
+    """The findings the last assessment stored, most severe first, optionally filtered."""
+    with workspace.transaction() as session:
+        return repository.load_findings(
+            session, min_severity=min_severity, codes=codes, subject_id=subject_id
+        )

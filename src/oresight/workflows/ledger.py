@@ -47,7 +47,8 @@ from oresight.ledger.keys import (
     load_private_key,
     sign_submission,
 )
-from oresight.ledger.log import CustodyLog, Receipt
+from oresight.ledger.log import CustodyLog
+from oresight.ledger.log import Receipt as Receipt  # re-exported for interfaces
 from oresight.ledger.note import parse_note
 from oresight.ledger.note_keys import SignerKey, VerifierKey, generate_signer_key
 from oresight.ledger.witness import FileWitnessState, Witness, WitnessRefusal
@@ -414,3 +415,15 @@ def cosign_request(
 def add_cosignature(workspace: Workspace, note: bytes) -> Checkpoint:
     """Store a checkpoint that a witness returned cosigned."""
     return open_log(workspace).store_cosigned(note)
+
+
+def describe_checkpoint(note: bytes | None) -> str:
+    """One line about a checkpoint note: size, root and how many signatures it carries."""
+    if note is None:
+        return "no checkpoint yet (the log is empty)"
+    parsed = parse_note(note)
+    checkpoint = Checkpoint.from_text(parsed.text)
+    return (
+        f"size {checkpoint.size}, root {checkpoint.root_hash.hex()}, "
+        f"{len(parsed.signatures)} signature(s) (log + witnesses)"
+    )
