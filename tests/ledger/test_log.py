@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from oresight.core.errors import OresightError
 from oresight.ledger.bundle import verify_bundle
 from oresight.ledger.cosignature import NoWitnessRequired, WitnessPolicy, generate_witness_key
 from oresight.ledger.entry import parse_leaf_bytes
@@ -18,7 +19,6 @@ from oresight.ledger.keys import (
     generate_party_key,
     load_private_key,
 )
-from oresight.ledger.log import DuplicateSubmission
 from oresight.ledger.memory import MemoryTreeStorage
 from oresight.ledger.witness import MemoryWitnessState, Witness, WitnessRefusal
 from tests.ledger.log_builders import PARTY, LogFixture, make_log
@@ -60,9 +60,9 @@ def test_receipts_verify_offline_and_carry_the_leaf(fx: LogFixture) -> None:
 def test_duplicate_submissions_are_refused_and_the_log_is_unchanged(fx: LogFixture) -> None:
     fx.log.append([fx.submission("urn:uuid:a")])
     checkpoint = fx.log.latest_checkpoint()
-    with pytest.raises(DuplicateSubmission, match="already in the log at index 0"):
+    with pytest.raises(OresightError, match="'urn:uuid:a' is already in the log"):
         fx.log.append([fx.submission("urn:uuid:b"), fx.submission("urn:uuid:a")])
-    with pytest.raises(DuplicateSubmission, match="twice in this batch"):
+    with pytest.raises(OresightError, match="'urn:uuid:c' appears twice in one append"):
         fx.log.append([fx.submission("urn:uuid:c"), fx.submission("urn:uuid:c")])
     assert fx.log.size() == 1 and fx.log.latest_checkpoint() == checkpoint
 

@@ -128,3 +128,12 @@ def test_an_entry_rewritten_as_text_is_named(fx: LogFixture, workspace: Workspac
     )
     problem = fx.log.audit().first
     assert problem is not None and problem.index == 5
+
+
+def test_a_duplicate_event_is_refused_by_the_database_and_nothing_is_written(
+    fx: LogFixture,
+) -> None:
+    before = fx.log.latest_checkpoint()
+    with pytest.raises(StoreError, match="'urn:uuid:event-1' already exists in the log"):
+        fx.log.append([fx.submission(), fx.submission("urn:uuid:event-1")])
+    assert fx.log.size() == 12 and fx.log.latest_checkpoint() == before

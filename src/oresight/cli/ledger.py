@@ -38,6 +38,15 @@ def read_input(path: Path) -> bytes:
         raise InvalidInput(f"cannot read the file: {exc.strerror}", file=str(path)) from None
 
 
+def write_output(data: bytes, out: Path | None, *, what: str) -> None:
+    """Write a note or bundle to ``out``, or to standard output when none is given."""
+    if out is None:
+        out_console.file.write(data.decode())
+        return
+    out.write_bytes(data)
+    err_console.print(f"{what} written to [bold]{out}[/]")
+
+
 def _checkpoint_line(note: bytes | None) -> str:
     return workflow.describe_checkpoint(note)
 
@@ -174,7 +183,7 @@ def checkpoint(workspace: WorkspaceOption = None) -> None:
         note = workflow.open_log(ws).latest_checkpoint()
         if note is None:
             raise InvalidInput("the ledger is empty: no checkpoint yet")
-        out_console.file.write(note.decode())
+        write_output(note, None, what="Checkpoint")
 
 
 @ledger_app.command("log")
@@ -210,11 +219,7 @@ def proof(
     """Write an offline inclusion proof bundle (C2SP tlog-proof) for one event."""
     with friendly_errors(), opened(workspace) as ws:
         bundle = workflow.open_log(ws).proof_bundle(event_id, size=size)
-        if out is None:
-            out_console.file.write(bundle.decode())
-        else:
-            out.write_bytes(bundle)
-            err_console.print(f"Proof bundle written to [bold]{out}[/]")
+        write_output(bundle, out, what="Proof bundle")
 
 
 @ledger_app.command("verify-proof")
@@ -298,11 +303,7 @@ def witness_request(
     """Operator side: the latest checkpoint and its consistency proof, for a remote witness."""
     with friendly_errors(), opened(workspace) as ws:
         request = workflow.witness_request(ws, old_size=from_size)
-        if out is None:
-            out_console.file.write(request.decode())
-        else:
-            out.write_bytes(request)
-            err_console.print(f"Witness request written to [bold]{out}[/]")
+        write_output(request, out, what="Witness request")
 
 
 @ledger_app.command("cosign")
@@ -322,11 +323,8 @@ def cosign(
         note = workflow.cosign_request(
             data, witness_key=key, state=state, log_keys=[_key_text(k) for k in log_key]
         )
-        if out is None:
-            out_console.file.write(note.decode())
-        else:
-            out.write_bytes(note)
-            err_console.print(f"Cosigned: {_checkpoint_line(note)}; written to [bold]{out}[/]")
+        err_console.print(f"Cosigned: {_checkpoint_line(note)}")
+        write_output(note, out, what="Cosigned checkpoint")
 
 
 @ledger_app.command("add-cosignature")

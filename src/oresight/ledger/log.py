@@ -27,10 +27,6 @@ from oresight.ledger.note_keys import SignerKey
 from oresight.ledger.storage import TreeStorage
 
 
-class DuplicateSubmission(LedgerError):
-    """An event that is already in the log, or twice in one batch."""
-
-
 @dataclass(frozen=True)
 class Receipt:
     """Proof that the log accepted one submission: its leaf, index and inclusion bundle."""
@@ -82,19 +78,12 @@ class CustodyLog:
         if not submissions:
             return []
         accepted_at = self.clock()
-        seen: set[str] = set()
         leaves: list[LeafEntry] = []
         for submission in submissions:
-            if submission.event_id in seen:
-                raise DuplicateSubmission(f"event {submission.event_id} is twice in this batch")
-            existing = self.storage.find_entry(submission.event_id)
-            if existing is not None:
-                raise DuplicateSubmission(
-                    f"event {submission.event_id} is already in the log at index {existing.index}"
-                )
-            seen.add(submission.event_id)
             self.registry.verify_submission(submission, at=accepted_at)
             leaves.append(LeafEntry(submission=submission, accepted_at=accepted_at))
+        # An event twice in the batch is refused by prepare_append, one already in the log by
+        # the storage as it commits (it holds the index of keys): no lookup per submission here.
         prepared = tree.prepare_append(
             self.storage, [(leaf.event_id, leaf.to_leaf_bytes()) for leaf in leaves]
         )
