@@ -149,3 +149,25 @@ class Finding(BaseModel):
         }
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
         return f"f-{digest[:20]}"
+
+
+class DataGap(BaseModel):
+    """A check a rule could not make for lack of data: reported, never a silent pass."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str = Field(min_length=1)
+    missing: str = Field(min_length=1)
+    """The data that was missing, named as the user would look for it (a field, a table, a file)."""
+    explanation: str = Field(min_length=1)
+    """What could not be checked, and what to supply so that it can be."""
+    subject: Subject | None = None
+
+
+class RuleOutcome(BaseModel):
+    """What one rule produced over the data it was given: findings, and checks it could not make."""
+
+    model_config = ConfigDict(frozen=True)
+
+    findings: tuple[Finding, ...] = ()
+    gaps: tuple[DataGap, ...] = ()
