@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from oresight.sim.demo import build_demo_world
+from oresight.store.ledger_packing import pack_bundle, unpack_bundle
 from tests.cli.test_cli import commissioning, epcis, invoke, write_json
 
 PARTY = "demo-grands-lacs-minerais"
@@ -185,10 +186,10 @@ def test_audit_names_the_tampered_entry(tmp_path: Path) -> None:
     )
     assert invoke("ledger", "audit", "-w", str(path)).exit_code == 0
     with sqlite3.connect(path / "oresight.db") as conn:
-        (data,) = conn.execute("SELECT data FROM ledger_entries WHERE idx = 3").fetchone()
-        conn.execute(
-            "UPDATE ledger_entries SET data = ? WHERE idx = 3", (data.replace(b"t-3", b"t-9"),)
-        )
+        count, blob = conn.execute("SELECT count, data FROM ledger_bundles").fetchone()
+        keys, datas = unpack_bundle(blob, count, where="test")
+        datas[3] = datas[3].replace(b"t-3", b"t-9")
+        conn.execute("UPDATE ledger_bundles SET data = ?", (pack_bundle(keys, datas),))
     result = invoke("ledger", "audit", "-w", str(path))
     assert result.exit_code == 1
     assert "TAMPERED" in result.stdout and "3" in result.stdout.split("first:")[1]

@@ -24,7 +24,7 @@ def build(size: int = SIZE) -> MemoryTreeStorage:
             storage,
             [(f"ev-{i}", f"event {i}".encode()) for i in range(start, min(size, start + 16))],
         )
-        storage.append(entries=prepared.entries, nodes=prepared.nodes, checkpoint=b"cp")
+        tree.commit(storage, prepared, b"cp")
     return storage
 
 
@@ -76,7 +76,12 @@ def test_swapped_entries_are_named(batch: int) -> None:
     storage.entries[5], storage.entries[30] = storage.entries[30], storage.entries[5]
     report = audit_tree(storage, batch=batch)
     entry_problems = [(p.kind, p.index, p.key) for p in report.problems if p.index is not None]
-    assert entry_problems == [("entry-hash", 5, "ev-30"), ("entry-hash", 30, "ev-5")]
+    assert entry_problems == [
+        ("entry-hash", 5, "ev-30"),
+        ("entry-hash", 30, "ev-5"),
+        ("key-index", 5, None),
+        ("key-index", 30, None),
+    ]
     assert report.first is not None and report.first.index == 5
 
 
@@ -133,7 +138,10 @@ def test_a_repeated_key_is_named() -> None:
     storage = build()
     storage.entries[12] = ("ev-3", storage.entries[12][1])
     report = audit_tree(storage)
-    assert [(p.kind, p.index) for p in report.problems] == [("duplicate-key", 12)]
+    assert [(p.kind, p.index) for p in report.problems] == [
+        ("duplicate-key", 12),
+        ("key-index", 12),
+    ]
 
 
 def test_entry_check_hook() -> None:

@@ -3,6 +3,7 @@ named by the audit, and a failed append leaves the log at its last checkpoint.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from oresight.core.errors import StoreError
 from oresight.ledger.bundle import verify_bundle
 from oresight.ledger.cosignature import NoWitnessRequired
 from oresight.store.database import Workspace
+from oresight.store.ledger_packing import pack_bundle, unpack_bundle
 from oresight.store.ledger_storage import SqlTreeStorage
 from tests.ledger.log_builders import LogFixture, make_log
 
@@ -30,41 +32,96 @@ def _sql(workspace: Workspace, statement: str, **params: object) -> None:
         conn.execute(text(statement), params)
 
 
+def _edit_bundle(
+    workspace: Workspace, edit: Callable[[list[bytes], list[bytes]], None], bundle: int = 0
+) -> None:
+    """Rewrite one entry bundle's row the way an attacker with database access would: unpack
+    it, change its entries, pack it again with a count that fits."""
+    with workspace.engine.connect() as conn:
+        count, blob = conn.execute(
+            text("SELECT count, data FROM ledger_bundles WHERE idx = :b"), {"b": bundle}
+        ).one()
+    keys, datas = unpack_bundle(bytes(blob), count, where="test")
+    edit(keys, datas)
+    _sql(
+        workspace,
+        "UPDATE ledger_bundles SET count = :c, data = :d WHERE idx = :b",
+        c=len(keys),
+        d=pack_bundle(keys, datas),
+        b=bundle,
+    )
+
+
 def test_changed_byte_of_an_entry_is_named(fx: LogFixture, workspace: Workspace) -> None:
-    data = fx.log.storage.read_entries(6, 7)[0].data
-    tampered = data.replace(b"event-7", b"event-X")
-    _sql(workspace, "UPDATE ledger_entries SET data = :d WHERE idx = 6", d=tampered)
+    def change(_: list[bytes], datas: list[bytes]) -> None:
+        datas[6] = datas[6].replace(b"event-7", b"event-X")
+
+    _edit_bundle(workspace, change)
     problem = fx.log.audit().first
-    assert problem is not None and problem.index == 6
+    assert problem is not None and problem.kind == "entry-hash" and problem.index == 6
 
 
-def test_deleted_entry_is_named(fx: LogFixture, workspace: Workspace) -> None:
-    _sql(workspace, "DELETE FROM ledger_entries WHERE idx = 4")
+def test_entry_cut_out_of_its_bundle_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    def cut(keys: list[bytes], datas: list[bytes]) -> None:
+        del keys[4], datas[4]
+
+    _edit_bundle(workspace, cut)
+    report = fx.log.audit()
+    assert report.first is not None and report.first.index == 4
+    assert any(p.kind == "missing-entry" and p.index == 11 for p in report.problems)
+
+
+def test_deleted_bundle_row_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    _sql(workspace, "DELETE FROM ledger_bundles WHERE idx = 0")
     problem = fx.log.audit().first
-    assert problem is not None and problem.kind == "missing-entry" and problem.index == 4
+    assert problem is not None and problem.kind == "missing-entry" and problem.index == 0
 
 
 def test_swapped_entries_are_named(fx: LogFixture, workspace: Workspace) -> None:
-    with workspace.engine.connect() as conn:
-        rows = {
-            idx: (key_hash, key, data)
-            for idx, key_hash, key, data in conn.execute(
-                text("SELECT idx, key_hash, key, data FROM ledger_entries WHERE idx IN (2, 9)")
-            )
-        }
-    _sql(workspace, "DELETE FROM ledger_entries WHERE idx IN (2, 9)")
-    for index, source in ((2, 9), (9, 2)):
-        key_hash, key, data = rows[source]
-        _sql(
-            workspace,
-            "INSERT INTO ledger_entries (idx, key_hash, key, data) VALUES (:i, :h, :k, :d)",
-            i=index,
-            h=key_hash,
-            k=key,
-            d=data,
-        )
+    def swap(keys: list[bytes], datas: list[bytes]) -> None:
+        keys[2], keys[9] = keys[9], keys[2]
+        datas[2], datas[9] = datas[9], datas[2]
+
+    _edit_bundle(workspace, swap)
     problem = fx.log.audit().first
     assert problem is not None and problem.index == 2
+
+
+def test_swapped_bundle_rows_are_named(workspace: Workspace) -> None:
+    fixture = make_log(SqlTreeStorage(workspace.engine))
+    fixture.log.append([fixture.submission() for _ in range(1100)])
+    with workspace.engine.connect() as conn:
+        rows = {
+            idx: (count, data)
+            for idx, count, data in conn.execute(
+                text("SELECT idx, count, data FROM ledger_bundles WHERE idx IN (0, 1)")
+            )
+        }
+    for index, source in ((0, 1), (1, 0)):
+        count, data = rows[source]
+        _sql(
+            workspace,
+            "UPDATE ledger_bundles SET count = :c, data = :d WHERE idx = :i",
+            c=count,
+            d=data,
+            i=index,
+        )
+    problem = fixture.log.audit().first
+    assert problem is not None and problem.kind == "entry-hash" and problem.index == 0
+
+
+def test_a_bundle_that_no_longer_parses_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    _sql(workspace, "UPDATE ledger_bundles SET count = 13 WHERE idx = 0")
+    report = fx.log.audit()
+    assert report.first is not None and report.first.index == 0
+    assert "cannot be read" in report.first.message and "bundle 0" in report.first.message
+
+
+def test_a_damaged_key_index_is_named(fx: LogFixture, workspace: Workspace) -> None:
+    _sql(workspace, "DELETE FROM ledger_key_blocks")
+    report = fx.log.audit()
+    assert not report.ok
+    assert report.problems[0].kind == "key-index" and report.problems[0].index == 0
 
 
 def test_rewritten_node_hash_is_named(fx: LogFixture, workspace: Workspace) -> None:
@@ -124,10 +181,10 @@ def test_an_entry_rewritten_as_text_is_named(fx: LogFixture, workspace: Workspac
         pytest.skip("only SQLite lets a column hold text where bytes were written")
     _sql(
         workspace,
-        "UPDATE ledger_entries SET data = replace(data, 'event-', 'EVENT-') WHERE idx = 5",
+        "UPDATE ledger_bundles SET data = replace(data, 'event-', 'EVENT-') WHERE idx = 0",
     )
     problem = fx.log.audit().first
-    assert problem is not None and problem.index == 5
+    assert problem is not None and problem.index == 0
 
 
 def test_a_duplicate_event_is_refused_by_the_database_and_nothing_is_written(

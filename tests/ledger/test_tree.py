@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -27,11 +28,7 @@ def items(start: int, stop: int) -> list[tuple[str, bytes]]:
 
 def append(storage: MemoryTreeStorage, batch: list[tuple[str, bytes]]) -> tree.PreparedAppend:
     prepared = tree.prepare_append(storage, batch)
-    storage.append(
-        entries=prepared.entries,
-        nodes=prepared.nodes,
-        checkpoint=f"size {prepared.size}".encode(),
-    )
+    tree.commit(storage, prepared, f"size {prepared.size}".encode())
     return prepared
 
 
@@ -72,7 +69,7 @@ def test_prepared_append_names_the_root_the_checkpoint_signs() -> None:
     assert (prepared.old_size, prepared.size) == (5, 12)
     assert [e.index for e in prepared.entries] == list(range(5, 12))
     assert prepared.root == root_from_leaf_hashes([leaf_hash(d) for _, d in items(0, 12)])
-    storage.append(entries=prepared.entries, nodes=prepared.nodes, checkpoint=b"cp")
+    tree.commit(storage, prepared, b"cp")
     assert tree.root(storage) == prepared.root
     assert storage.latest_checkpoint() == b"cp"
 
@@ -161,7 +158,7 @@ def test_storage_refuses_a_key_already_logged_and_stays_unchanged() -> None:
     before = (dict(storage.entries), dict(storage.nodes), dict(storage.checkpoints))
     prepared = tree.prepare_append(storage, [("ev-9", b"x"), ("ev-2", b"again")])
     with pytest.raises(AppendRefused, match="'ev-2' is already in the log"):
-        storage.append(entries=prepared.entries, nodes=prepared.nodes, checkpoint=b"cp")
+        tree.commit(storage, prepared, b"cp")
     assert (storage.entries, storage.nodes, storage.checkpoints) == before
     assert storage.tree_size() == 4
 
@@ -171,23 +168,26 @@ def test_stale_prepared_append_is_refused() -> None:
     storage = log_in_batches([4])
     stale = tree.prepare_append(storage, items(4, 6))
     append(storage, [("other", b"other")])
-    with pytest.raises(AppendRefused, match="has index 4, expected 5"):
-        storage.append(entries=stale.entries, nodes=stale.nodes, checkpoint=b"cp")
+    with pytest.raises(AppendRefused, match="starts at index 4 but the log holds 5"):
+        tree.commit(storage, stale, b"cp")
     assert storage.tree_size() == 5
 
 
-def test_storage_refuses_missing_or_foreign_nodes() -> None:
+def test_storage_refuses_missing_or_malformed_nodes() -> None:
     storage = log_in_batches([3])
     prepared = tree.prepare_append(storage, items(3, 5))
-    missing = dict(prepared.nodes)
-    missing.pop((2, 0))
-    with pytest.raises(AppendRefused, match="creates 4 complete subtrees, but 3 were given"):
-        storage.append(entries=prepared.entries, nodes=missing, checkpoint=b"cp")
-    foreign = dict(missing)
-    foreign[(0, 0)] = b"\x00" * 32
-    with pytest.raises(AppendRefused, match=r"node \(level 0, index 0\) is not a new"):
-        storage.append(entries=prepared.entries, nodes=foreign, checkpoint=b"cp")
+    assert [len(row) for row in prepared.levels] == [2, 1, 1]
+    missing = replace(prepared, levels=prepared.levels[:2])
+    with pytest.raises(AppendRefused, match=r"per level \[2, 1, 1\], not \[2, 1\]"):
+        tree.commit(storage, missing, b"cp")
+    extra = replace(prepared, levels=[*prepared.levels[:1], [bytes(32), bytes(32)], []])
+    with pytest.raises(AppendRefused, match=r"not \[2, 2, 0\]"):
+        tree.commit(storage, extra, b"cp")
+    short = replace(prepared, levels=[prepared.levels[0], [b"short"], prepared.levels[2]])
+    with pytest.raises(AppendRefused, match="must be 32 bytes"):
+        tree.commit(storage, short, b"cp")
     assert storage.tree_size() == 3
+    assert prepared.nodes.keys() == {(0, 3), (0, 4), (1, 1), (2, 0)}
 
 
 def test_find_entry() -> None:

@@ -6,7 +6,8 @@ batches, and checks that
 * entries run without gaps from 0 to the committed size, with no entry beyond it and no key twice;
 * each entry's data hashes to the stored leaf hash (RFC 9162 §2.1.1);
 * each stored interior node is the hash of its two stored children;
-* the root recomputed from the entries equals the root assembled from the stored nodes.
+* the root recomputed from the entries equals the root assembled from the stored nodes;
+* the storage's index of keys finds every entry under its own key (``index_problems``).
 
 Given those, every stored node equals the one recomputed from the entries, so the checks find any
 edit of entries or hashes. Problems are listed entry problems first (by index), then node problems
@@ -29,6 +30,7 @@ from oresight.ledger.storage import TreeStorage
 ProblemKind = Literal[
     "missing-entry",
     "extra-entry",
+    "key-index",
     "duplicate-key",
     "entry-hash",
     "entry-check",
@@ -124,7 +126,7 @@ def audit_tree(
         if stop - start == batch:
             tops.extend(top)
     audit.check_levels(tops, chunk_level, 0, None)
-    for entry in storage.read_entries(size, _LAST_INDEX):
+    for entry in audit.read_entries(size, _LAST_INDEX):
         audit.entry_problem(
             "extra-entry",
             f"entry {entry.index} (key {entry.key!r}) lies beyond the committed size {size}",
@@ -144,12 +146,21 @@ def audit_tree(
                 found=root.hex(),
             )
         )
+    index_problems = [
+        AuditProblem("key-index", message, index=index)
+        for index, message in storage.index_problems(max_problems)
+    ]
     node_problems = sorted(audit.node_problems, key=lambda p: p.node or (0, 0))
     return AuditReport(
         size=size,
         root=root,
         stored_root=stored_root,
-        problems=(*audit.entry_problems, *node_problems, *audit.root_problems),
+        problems=(
+            *audit.entry_problems,
+            *index_problems,
+            *node_problems,
+            *audit.root_problems,
+        ),
         truncated=audit.truncated,
     )
 
@@ -164,6 +175,7 @@ class _Audit:
         self.check_entry = check_entry
         self.max_problems = max_problems
         self.entry_problems: list[AuditProblem] = []
+        self.unreadable: set[int] = set()
         self.node_problems: list[AuditProblem] = []
         self.root_problems: list[AuditProblem] = []
         self.truncated = False
@@ -178,7 +190,7 @@ class _Audit:
         """Check entries ``[start, stop)`` against their stored leaf hashes; return those."""
         stored = self.read([(0, index) for index in range(start, stop)])
         expected = start
-        for entry in self.storage.read_entries(start, stop):
+        for entry in self.read_entries(start, stop):
             if entry.index < expected:
                 self.entry_problem("extra-entry", f"entry {entry.index} is stored twice", entry)
                 continue
@@ -246,6 +258,25 @@ class _Audit:
             row = parents
         return row
 
+    def read_entries(self, start: int, stop: int) -> list[LogEntry]:
+        """Stored entries of ``[start, stop)``; one the storage cannot give (a damaged row) is
+        a problem, singled out by halving the range as :meth:`read` does for nodes."""
+        try:
+            return self.storage.read_entries(start, stop)
+        except OresightError as exc:
+            if stop - start == 1:
+                self.gaps = True
+                self.unreadable.add(start)
+                self.keep(
+                    self.entry_problems,
+                    AuditProblem(
+                        "missing-entry", f"entry {start} cannot be read: {exc}", index=start
+                    ),
+                )
+                return []
+        middle = (start + stop) // 2
+        return [*self.read_entries(start, middle), *self.read_entries(middle, stop)]
+
     def read(self, ids: list[NodeId]) -> dict[NodeId, bytes]:
         """Stored nodes among ``ids``; each one the storage cannot give is a problem.
 
@@ -281,6 +312,8 @@ class _Audit:
     def missing_entry(self, index: int) -> None:
         """Record that the entry at ``index`` is not stored."""
         self.gaps = True
+        if index in self.unreadable:
+            return
         self.keep(
             self.entry_problems,
             AuditProblem("missing-entry", f"entry {index} is missing", index=index),

@@ -91,7 +91,7 @@ class CustodyLog:
             Checkpoint(origin=self.origin, size=prepared.size, root_hash=prepared.root),
             log_key=self.log_key,
         )
-        self.storage.append(entries=prepared.entries, nodes=prepared.nodes, checkpoint=note)
+        tree.commit(self.storage, prepared, note)
         return [
             self._receipt(entry, leaf, prepared.size, note)
             for entry, leaf in zip(prepared.entries, leaves, strict=True)

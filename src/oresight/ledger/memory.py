@@ -9,7 +9,7 @@ as a gap rather than a shorter log.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 
 from oresight.core.ledger import LogEntry, NodeId
 from oresight.ledger.errors import AppendRefused, MissingNode
@@ -63,49 +63,61 @@ class MemoryTreeStorage:
                 return LogEntry(i, row_key, data)
         return None
 
+    def index_problems(self, limit: int) -> list[tuple[int | None, str]]:
+        """Keys whose index entry no longer points at their committed entry."""
+        problems: list[tuple[int | None, str]] = []
+        for index in range(self._size):
+            row = self.entries.get(index)
+            if row is not None and self._index_of_key.get(row[0]) != index:
+                problems.append((index, f"the key index does not find entry {index} by its key"))
+                if len(problems) >= limit:
+                    break
+        return problems
+
     def append(
         self,
         *,
-        entries: Sequence[LogEntry],
-        nodes: Mapping[NodeId, bytes],
+        old_size: int,
+        keys: Sequence[str],
+        datas: Sequence[bytes],
+        levels: Sequence[Sequence[bytes]],
         checkpoint: bytes,
     ) -> None:
         """Commit entries, their new complete subtrees and the checkpoint of the new size, or
         refuse all of it with :class:`AppendRefused` (nothing is changed before every check)."""
         size = self._size
-        new_size = size + len(entries)
-        keys = [entry.key for entry in entries]
-        # Whole-batch checks run at C speed; the loops below only name the offender.
-        if [entry.index for entry in entries] != list(range(size, new_size)):
-            offset = next(o for o, e in enumerate(entries) if e.index != size + o)
+        new_size = size + len(keys)
+        if old_size != size:
             raise AppendRefused(
-                f"append entry {offset} has index {entries[offset].index}, expected {size + offset}"
+                f"append starts at index {old_size} but the log holds {size} entries"
             )
+        if len(datas) != len(keys):
+            raise AppendRefused(f"append brings {len(keys)} keys but {len(datas)} entries")
+        # Whole-batch checks run at C speed; the loop below only names the offender.
         if len(set(keys)) != len(keys) or not self._index_of_key.keys().isdisjoint(keys):
             seen: set[str] = set()
             for key in keys:
                 if key in seen or key in self._index_of_key:
                     raise AppendRefused(f"entry key {key!r} is already in the log")
                 seen.add(key)
-        expected = _new_complete_subtrees(size, new_size)
-        if nodes.keys() != expected:
-            if len(nodes) != len(expected):
-                raise AppendRefused(
-                    f"append from size {size} to {new_size} creates {len(expected)} complete "
-                    f"subtrees, but {len(nodes)} were given"
-                )
-            level, index = next(node for node in nodes if node not in expected)
+        widths = [len(row) for row in levels]
+        expected = [(new_size >> level) - (size >> level) for level in range(len(widths))]
+        if widths != expected or (new_size >> len(widths)) > (size >> len(widths)):
             raise AppendRefused(
-                f"node (level {level}, index {index}) is not a new complete subtree of an "
-                f"append from size {size} to {new_size}"
+                f"append from size {size} to {new_size} must bring every new complete subtree: "
+                f"per level {_new_widths(size, new_size)}, not {widths}"
             )
-        if set(map(len, nodes.values())) - {HASH_SIZE}:
+        if any(set(map(len, row)) - {HASH_SIZE} for row in levels):
             raise AppendRefused(f"every node hash of an append must be {HASH_SIZE} bytes")
         if new_size in self.checkpoints:
             raise AppendRefused(f"the log already issued a checkpoint at size {new_size}")
-        self.entries.update((entry.index, (entry.key, entry.data)) for entry in entries)
+        self.entries.update(zip(range(size, new_size), zip(keys, datas, strict=True), strict=True))
         self._index_of_key.update(zip(keys, range(size, new_size), strict=True))
-        self.nodes.update(nodes)
+        for level, row in enumerate(levels):
+            first = size >> level
+            self.nodes.update(
+                ((level, first + offset), digest) for offset, digest in enumerate(row)
+            )
         self.checkpoints[new_size] = checkpoint
         self._size = new_size
 
@@ -124,10 +136,10 @@ class MemoryTreeStorage:
         self.checkpoints[size] = note
 
 
-def _new_complete_subtrees(size: int, new_size: int) -> set[NodeId]:
-    """The complete subtrees a tree gains when it grows from ``size`` to ``new_size`` leaves."""
-    return {
-        (level, index)
+def _new_widths(size: int, new_size: int) -> list[int]:
+    """How many complete subtrees per level a tree gains growing from ``size`` to ``new_size``."""
+    return [
+        (new_size >> level) - (size >> level)
         for level in range(new_size.bit_length())
-        for index in range(size >> level, new_size >> level)
-    }
+        if (new_size >> level) > (size >> level)
+    ]

@@ -11,7 +11,7 @@ committed size, never a torn tree, and a failure mid-append leaves the log as it
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from oresight.core.ledger import LogEntry, NodeId
@@ -34,15 +34,23 @@ class TreeStorage(Protocol):
     def find_entry(self, key: str) -> LogEntry | None:
         """The committed entry with this key, if any."""
 
+    def index_problems(self, limit: int) -> list[tuple[int | None, str]]:
+        """Where the index of keys no longer finds committed entries as it should (at most
+        ``limit``): ``(entry index or None, what is wrong)``, for the audit."""
+
     def append(
         self,
         *,
-        entries: Sequence[LogEntry],
-        nodes: Mapping[NodeId, bytes],
+        old_size: int,
+        keys: Sequence[str],
+        datas: Sequence[bytes],
+        levels: Sequence[Sequence[bytes]],
         checkpoint: bytes,
     ) -> None:
-        """Atomically commit entries (indexes ``tree_size() ..``), their new complete-subtree
-        hashes, and the signed checkpoint of the new size. All or nothing."""
+        """Atomically commit entries ``old_size ..`` (``keys[i]``, ``datas[i]`` is entry
+        ``old_size + i``), every complete subtree they create (``levels[L][j]`` is node
+        ``(L, (old_size >> L) + j)``), and the signed checkpoint of the new size. All or
+        nothing; refused when the log no longer holds ``old_size`` entries or a key is in it."""
 
     def latest_checkpoint(self) -> bytes | None:
         """The signed checkpoint of the committed size, or ``None`` for an empty log."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 
 from oresight.core.ledger import LogEntry, NodeId
 from oresight.ledger import merkle
@@ -27,17 +26,44 @@ _sha256 = hashlib.sha256
 
 @dataclass(frozen=True, slots=True)
 class PreparedAppend:
-    """What one append commits: entries, their new nodes, and the root the checkpoint must sign.
+    """What one append commits: entries, their new complete subtrees, and the root the
+    checkpoint must sign.
 
-    Pass ``entries`` and ``nodes`` with a checkpoint of ``size`` and ``root`` to
-    :meth:`TreeStorage.append`; it refuses them if another writer appended meanwhile.
+    Entries are kept as columns (``keys[i]``, ``datas[i]`` is entry ``old_size + i``) and new
+    subtree hashes as rows per level (``levels[L][j]`` is node ``(L, (old_size >> L) + j)``,
+    every complete subtree the append creates): per-entry objects would cost more than hashing.
+    Pass them with a checkpoint of ``size`` and ``root`` to :meth:`TreeStorage.append`; it
+    refuses them if another writer appended meanwhile.
     """
 
     old_size: int
     size: int
     root: bytes
-    entries: tuple[LogEntry, ...]
-    nodes: dict[NodeId, bytes]
+    keys: Sequence[str]
+    datas: Sequence[bytes]
+    levels: Sequence[Sequence[bytes]]
+
+    @property
+    def entries(self) -> list[LogEntry]:
+        """The appended entries as :class:`LogEntry` values, in index order."""
+        return [
+            LogEntry(self.old_size + offset, key, data)
+            for offset, (key, data) in enumerate(zip(self.keys, self.datas, strict=True))
+        ]
+
+    @property
+    def nodes(self) -> dict[NodeId, bytes]:
+        """The new complete subtrees by node id."""
+        return levels_to_nodes(self.old_size, self.levels)
+
+
+def levels_to_nodes(size: int, levels: Sequence[Sequence[bytes]]) -> dict[NodeId, bytes]:
+    """Node ids and hashes of an append's per-level rows (see :class:`PreparedAppend`)."""
+    return {
+        (level, (size >> level) + offset): digest
+        for level, row in enumerate(levels)
+        for offset, digest in enumerate(row)
+    }
 
 
 def new_nodes_for_append(
@@ -46,8 +72,8 @@ def new_nodes_for_append(
     """The complete subtrees that appending leaves with ``leaf_hashes`` to a tree of ``size``
     leaves creates, level 0 (the leaf hashes themselves) included."""
     read = storage_or_reader if callable(storage_or_reader) else storage_or_reader.read_nodes
-    nodes, _ = _grow(read, size, leaf_hashes, with_root=False)
-    return nodes
+    levels, _ = _grow(read, size, leaf_hashes, with_root=False)
+    return levels_to_nodes(size, levels)
 
 
 def prepare_append(storage: TreeStorage, items: Iterable[tuple[str, bytes]]) -> PreparedAppend:
@@ -57,8 +83,9 @@ def prepare_append(storage: TreeStorage, items: Iterable[tuple[str, bytes]]) -> 
     to refuse at commit (it holds the index of keys).
     """
     size = storage.tree_size()
-    pairs = list(items)
-    keys = [key for key, _ in pairs]
+    columns = list(zip(*items, strict=True))
+    keys: list[str] = list(columns[0]) if columns else []
+    datas: list[bytes] = list(columns[1]) if columns else []
     if len(set(keys)) != len(keys):
         seen: dict[str, int] = {}
         for offset, key in enumerate(keys):
@@ -68,11 +95,21 @@ def prepare_append(storage: TreeStorage, items: Iterable[tuple[str, bytes]]) -> 
                     f"(items {seen[key]} and {offset})"
                 )
             seen[key] = offset
-    entries = [LogEntry(size + offset, key, data) for offset, (key, data) in enumerate(pairs)]
-    leaf_hashes = [_sha256(_LEAF + data).digest() for _, data in pairs]
-    nodes, new_root = _grow(storage.read_nodes, size, leaf_hashes, with_root=True)
+    leaf_hashes = [_sha256(_LEAF + data).digest() for data in datas]
+    levels, new_root = _grow(storage.read_nodes, size, leaf_hashes, with_root=True)
     return PreparedAppend(
-        old_size=size, size=size + len(entries), root=new_root, entries=tuple(entries), nodes=nodes
+        old_size=size, size=size + len(keys), root=new_root, keys=keys, datas=datas, levels=levels
+    )
+
+
+def commit(storage: TreeStorage, prepared: PreparedAppend, checkpoint: bytes) -> None:
+    """Commit a prepared append with the signed checkpoint of its new size (all or nothing)."""
+    storage.append(
+        old_size=prepared.old_size,
+        keys=prepared.keys,
+        datas=prepared.datas,
+        levels=prepared.levels,
+        checkpoint=checkpoint,
     )
 
 
@@ -104,8 +141,9 @@ def _size(storage: TreeStorage, size: int | None) -> int:
 
 def _grow(
     read: NodeReader, size: int, leaf_hashes: Sequence[bytes], *, with_root: bool
-) -> tuple[dict[NodeId, bytes], bytes]:
-    """New nodes of the append and, if asked, the new root, reading old nodes in one call."""
+) -> tuple[list[list[bytes]], bytes]:
+    """New complete subtrees of the append, as rows per level, and, if asked, the new root,
+    reading old nodes in one call."""
     if size < 0:
         raise TreeRangeError(f"tree size {size} is negative")
     if set(map(len, leaf_hashes)) - {HASH_SIZE}:
@@ -128,21 +166,28 @@ def _grow(
     wanted.extend(node for node in root_ids if (node[1] + 1) << node[0] <= size)
     old = merkle.fetch_nodes(read, list(dict.fromkeys(wanted)))
 
-    # Node ids are zipped from C iterators: per-node Python frames dominate appends otherwise.
-    nodes: dict[NodeId, bytes] = dict(
-        zip(zip(repeat(0), range(size, new_size)), leaf_hashes, strict=True)
-    )
-    level, first, row = 0, size, list(leaf_hashes)
+    # Rows of hashes per level, hashed by comprehensions: per-node Python frames or node-id
+    # objects would dominate appends otherwise.
+    levels: list[list[bytes]] = [list(leaf_hashes)]
+    first, row = size, levels[0]
     while row:
         if first & 1:
-            row.insert(0, old[(level, first - 1)])
+            row = [old[(len(levels) - 1, first - 1)], *row]
             first -= 1
         pairs = len(row) >> 1
         if not pairs:
             break
-        row = [_sha256(_NODE + row[2 * i] + row[2 * i + 1]).digest() for i in range(pairs)]
-        level, first = level + 1, first >> 1
-        nodes.update(zip(zip(repeat(level), range(first, first + pairs)), row, strict=True))
+        pairing = iter(row)  # zipped with itself: consecutive pairs, a last odd one left over
+        row = [
+            _sha256(_NODE + left + right).digest()
+            for left, right in zip(pairing, pairing)  # noqa: B905
+        ]
+        first >>= 1
+        levels.append(row)
     if not with_root:
-        return nodes, b""
-    return nodes, merkle.root_from_subtrees([nodes[n] if n in nodes else old[n] for n in root_ids])
+        return levels, b""
+    parts = [
+        levels[lvl][index - (size >> lvl)] if (index + 1) << lvl > size else old[(lvl, index)]
+        for lvl, index in root_ids
+    ]
+    return levels, merkle.root_from_subtrees(parts)

@@ -1,21 +1,22 @@
 """The custody ledger's storage in the workspace database.
 
 Implements the ledger pillar's ``TreeStorage`` protocol (structurally: the store does not import
-the pillar) on three tables: entries, tiles of complete-subtree hashes, and signed checkpoints.
-The committed tree size is the size of the newest checkpoint, written in the same transaction as
-the entries and tiles it covers, so a reader never sees a tree without its checkpoint and a failed
-append leaves the log at its last checkpoint.
+the pillar) on five tables: entry bundles, the key index's runs and blocks, tiles of
+complete-subtree hashes, and signed checkpoints. The committed tree size is the size of the newest
+checkpoint, written in the same transaction as everything it covers, so a reader never sees a tree
+without its checkpoint and a failed append leaves the log at its last checkpoint.
 
-What an append writes is kept to what the B-trees need (see ``benchmarks/README.md``):
+What an append writes is kept to rows that go to the end of their B-trees (see
+``benchmarks/README.md`` for the measurements that chose it):
 
-* entries are keyed by their index (on SQLite the rowid), so they go to the end of one B-tree;
-* keys (event ids) are found through an 8-byte hash of the key with a unique index, which also
-  refuses a repeated key as the row goes in. Two *different* keys with equal hashes (a 2**-64
-  chance per pair, or a crafted pair) are told apart by the full key: the later one takes the
-  next hash of its probe sequence (:func:`key_hashes`), as open addressing does;
-* the tree's hashes live in tiles of 256 nodes and the 7 levels above them (as C2SP tlog-tiles
-  groups them): an append writes about one row per 256 entries and rewrites the partial tile at
-  the right edge of each tile level, instead of a row per node.
+* entries in bundles of 1,024 per row (:mod:`oresight.store.ledger_packing`);
+* keys (event ids) in a log-structured index: one sorted run of 8-byte key hashes per append,
+  runs merged eight at a time as they pile up, so a lookup reads one block per run, O(log n) blocks;
+  a repeated key is found against the hashes this process already knows (read once per process,
+  8 bytes per entry) and confirmed by reading the entry, so equal hashes of different keys are
+  simply kept side by side;
+* the tree's hashes in tiles of 256 nodes and the 7 levels above them (as C2SP tlog-tiles groups
+  them), the partial tile at the right edge of each tile level rewritten.
 
 The hot paths speak the database's own SQL through the driver rather than through SQLAlchemy
 expressions, whose per-call compilation costs more than the query itself: a proof reads the few
@@ -24,55 +25,35 @@ tiles holding its O(log n) nodes in *one* indexed query.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from oresight.core.errors import StoreError
 from oresight.core.ledger import LogEntry, NodeId
+from oresight.store import ledger_packing as packing
+from oresight.store.ledger_packing import BUNDLE_SIZE, Int64Array
 from oresight.store.ledger_tiles import hash_in_tile, new_tiles, tile_of
-from oresight.store.schema import LedgerCheckpointRow, LedgerEntryRow
+from oresight.store.schema import LedgerCheckpointRow
 
-_ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
 _CHECKPOINTS: Table = LedgerCheckpointRow.__table__  # type: ignore[assignment]
 _READ_CHUNK = 200
 """Tile ids per query: 2 bound parameters each, well under every database's limits."""
-_MAX_KEY_PROBES = 64
-"""Hashes of a key's probe sequence tried before giving up: each further one is a 64-bit
-collision with another stored key, so even a crafted log needs few."""
-_SQLITE_BULK_CACHE_KIB = 65_536
-"""Page cache (KiB) of a SQLite connection while it appends: the key-hash index of a large log
-is written at random places, and SQLite's 2 MiB default cache then rereads pages for every batch."""
+_PROBE_LIMIT = 64
+"""An append of at most this many keys, by a process that has not read the key index yet, looks
+each key up instead of reading the whole index."""
+_PG_APPEND_LOCK = 0x6F726573
+"""PostgreSQL advisory lock held by an append's transaction: appends run one at a time (SQLite
+serialises writers itself)."""
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 """Positional placeholder of each DB-API parameter style the ledger's driver SQL is written in."""
 _SIZE_QUERY = "SELECT max(size) FROM ledger_checkpoints"
-_ENTRY_FIELDS = attrgetter("index", "key", "data")
-_sha256 = hashlib.sha256
-_from_bytes = int.from_bytes
-
-
-def key_hashes(key: str) -> Iterator[int]:
-    """The probe sequence of ``key`` in the key-hash index: signed 64-bit integers, the first 8
-    bytes of SHA-256 of the key's UTF-8, then of the key followed by a NUL and the attempt."""
-    material = key.encode("utf-8", "surrogatepass")
-    yield _from_bytes(_sha256(material).digest()[:8], "big", signed=True)
-    for attempt in range(1, _MAX_KEY_PROBES):
-        salted = material + b"\x00" + attempt.to_bytes(4, "big")
-        yield _from_bytes(_sha256(salted).digest()[:8], "big", signed=True)
-
-
-def first_key_hashes(keys: Sequence[str]) -> list[int]:
-    """The first hash of each key's probe sequence (:func:`key_hashes`), at C speed."""
-    return [
-        _from_bytes(_sha256(key.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True)
-        for key in keys
-    ]
+_RUNS_QUERY = "SELECT run, stop FROM ledger_key_runs ORDER BY run"
 
 
 class SqlTreeStorage:
@@ -80,7 +61,7 @@ class SqlTreeStorage:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sqlite = engine.dialect.name == "sqlite"
+        self._dialect = engine.dialect.name
         paramstyle = engine.dialect.paramstyle
         if paramstyle not in _MARKERS:
             raise StoreError(
@@ -89,16 +70,39 @@ class SqlTreeStorage:
             )
         mark = _MARKERS[paramstyle]
         self._mark = mark
-        self._insert_entries = (
-            'INSERT INTO ledger_entries (idx, key_hash, "key", data) '
-            f"VALUES ({mark}, {mark}, {mark}, {mark})"
+        self._write_bundles = (
+            f"INSERT INTO ledger_bundles (idx, count, data) VALUES ({mark}, {mark}, {mark}) "
+            "ON CONFLICT (idx) DO UPDATE SET count = excluded.count, data = excluded.data"
+        )
+        # On SQLite a row rewritten as text behind the log's back must still read as bytes, so
+        # that the audit names it instead of the driver failing to decode it.
+        data = "CAST(data AS BLOB)" if self._dialect == "sqlite" else "data"
+        self._read_bundles = (
+            f"SELECT idx, count, {data} FROM ledger_bundles "
+            f"WHERE idx >= {mark} AND idx <= {mark} ORDER BY idx"
         )
         self._write_tiles = (
             f"INSERT INTO ledger_tiles (level, idx, width, hashes) VALUES ({mark}, {mark}, "
             f"{mark}, {mark}) ON CONFLICT (level, idx) DO UPDATE "
             "SET width = excluded.width, hashes = excluded.hashes"
         )
-        self._find_key = f'SELECT idx, "key", data FROM ledger_entries WHERE key_hash = {mark}'
+        self._write_blocks = (
+            "INSERT INTO ledger_key_blocks (run, first_hash, pairs) "
+            f"VALUES ({mark}, {mark}, {mark})"
+        )
+        self._write_run = f"INSERT INTO ledger_key_runs (run, stop) VALUES ({mark}, {mark})"
+        self._read_run_blocks = (
+            f"SELECT pairs FROM ledger_key_blocks WHERE run = {mark} ORDER BY first_hash"
+        )
+        self._drop_blocks = f"DELETE FROM ledger_key_blocks WHERE run >= {mark}"
+        self._drop_runs = f"DELETE FROM ledger_key_runs WHERE run >= {mark}"
+        # One block per run: the last block of the run whose first hash is not above the key's.
+        self._lookup = (
+            "SELECT b.run, b.pairs FROM ledger_key_runs r JOIN ledger_key_blocks b "
+            "ON b.run = r.run WHERE b.first_hash = (SELECT max(x.first_hash) FROM "
+            f"ledger_key_blocks x WHERE x.run = r.run AND x.first_hash <= {mark})"
+        )
+        self._known = _KnownHashes()
 
     def tree_size(self) -> int:
         """How many entries are committed: the size of the newest checkpoint."""
@@ -164,120 +168,241 @@ class SqlTreeStorage:
 
     def read_entries(self, start: int, stop: int) -> list[LogEntry]:
         """Entries with ``start <= index < stop``, in index order."""
-        query = (
-            select(_ENTRIES.c.idx, _ENTRIES.c.key, _ENTRIES.c.data)
-            .where(_ENTRIES.c.idx >= start, _ENTRIES.c.idx < stop)
-            .order_by(_ENTRIES.c.idx)
-        )
-        with self.engine.connect() as conn:
-            return [LogEntry(int(i), k, _as_bytes(d)) for i, k, d in conn.execute(query)]
+        if stop <= start:
+            return []
+        last = (stop - 1) // BUNDLE_SIZE
+        (rows,) = self._read([(self._read_bundles, (start // BUNDLE_SIZE, last))])
+        return [
+            entry
+            for bundle, count, blob in rows
+            for entry in _bundle_entries(int(bundle), int(count), _as_bytes(blob))
+            if start <= entry.index < stop
+        ]
 
     def find_entry(self, key: str) -> LogEntry | None:
-        """The entry whose key (event id) is ``key``: the first hash of its probe sequence that
-        holds this key; a hash no entry holds ends the search."""
-        for key_hash in key_hashes(key):
-            (rows,) = self._read([(self._find_key, (key_hash,))])
-            if not rows:
-                return None
-            index, found, data = rows[0]
-            if found == key:
-                return LogEntry(int(index), found, _as_bytes(data))
+        """The entry whose key (event id) is ``key``: the entries its key hash is listed under
+        in the key index's runs, read and compared with ``key``."""
+        encoded = packing.encode_key(key)
+        (key_hash,) = packing.key_hashes([encoded]).tolist()
+        try:
+            with self.engine.connect() as conn:
+                for index in self._indexes_with_hash(conn, key_hash):
+                    entry = self._entry_at(conn, index)
+                    if entry is not None and entry.key == key:
+                        return entry
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the ledger: {exc}") from exc
         return None
+
+    def index_problems(self, limit: int) -> list[tuple[int | None, str]]:
+        """Where the key index fails the committed entries: runs that do not cover the log
+        without gaps, an entry listed twice or not at all, or listed under another key's hash."""
+        size = self.tree_size()
+        problems: list[tuple[int | None, str]] = []
+        try:
+            with self.engine.connect() as conn:
+                runs = [(int(a), int(b)) for a, b in conn.exec_driver_sql(_RUNS_QUERY)]
+                ends = [0, *(stop for _, stop in runs)]
+                if [run for run, _ in runs] != ends[:-1] or ends[-1] != size:
+                    problems.append(
+                        (None, f"the key index's runs {runs} do not cover entries 0 to {size}")
+                    )
+                hashes = np.full(size, -1, dtype=np.int64)
+                listed = np.zeros(size, dtype=np.int64)
+                for run, blob in conn.exec_driver_sql("SELECT run, pairs FROM ledger_key_blocks"):
+                    try:
+                        run_hashes, indexes = packing.unpack_block(
+                            _as_bytes(blob), where=f"key-index run {run}"
+                        )
+                    except StoreError as exc:
+                        problems.append((None, str(exc)))
+                        continue
+                    inside = (indexes >= 0) & (indexes < size)
+                    np.add.at(listed, indexes[inside], 1)
+                    hashes[indexes[inside]] = run_hashes[inside]
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the ledger: {exc}") from exc
+        for index in np.flatnonzero(listed != 1)[:limit].tolist():
+            times = int(listed[index])
+            problems.append((index, f"the key index lists entry {index} {times} times, not once"))
+        for start in range(0, size, 4 * BUNDLE_SIZE):
+            try:
+                entries = self.read_entries(start, min(size, start + 4 * BUNDLE_SIZE))
+            except StoreError:
+                continue  # unreadable entries are the audit's to name, entry by entry
+            expected = packing.key_hashes([packing.encode_key(e.key) for e in entries])
+            at = np.array([e.index for e in entries], dtype=np.int64)
+            wrong = at[(hashes[at] != expected) & (listed[at] == 1)] if len(at) else at
+            problems.extend(
+                (index, f"the key index lists entry {index} under another key's hash")
+                for index in wrong.tolist()
+            )
+            if len(problems) >= limit:
+                break
+        return sorted(problems, key=lambda p: -1 if p[0] is None else p[0])[:limit]
 
     def append(
         self,
         *,
-        entries: Sequence[LogEntry],
-        nodes: Mapping[NodeId, bytes],
+        old_size: int,
+        keys: Sequence[str],
+        datas: Sequence[bytes],
+        levels: Sequence[Sequence[bytes]],
         checkpoint: bytes,
     ) -> None:
         """Commit entries, their new nodes and the checkpoint of the new size in one transaction.
 
-        A key already in the log is refused by the unique key-hash index as the rows go in;
-        only then is the append redone key by key, to name that key or, for two different keys
-        with equal hashes, to give the later one the next hash of its probe sequence.
+        Refused, with nothing written, when another writer appended since ``old_size`` was read
+        or a key is already in the log.
         """
+        if len(datas) != len(keys):
+            raise StoreError(f"ledger append brings {len(keys)} keys but {len(datas)} entries")
+        encoded = [key.encode("utf-8", "surrogatepass") for key in keys]  # packing.encode_key
+        hashes = packing.key_hashes(encoded)
+        order = np.argsort(hashes, kind="stable")
+        run = (hashes[order], np.arange(old_size, old_size + len(keys), dtype=np.int64)[order])
         try:
-            try:
-                self._append(entries, nodes, checkpoint, probe_keys=False)
-            except IntegrityError as exc:
-                if "key_hash" not in str(exc.orig):
-                    raise
-                self._append(entries, nodes, checkpoint, probe_keys=True)
+            with self.engine.begin() as conn:
+                if self._dialect == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
+                size = _committed_size(conn)
+                if size != old_size:
+                    raise StoreError(
+                        f"ledger append starts at index {old_size} but the log holds {size} "
+                        "entries (another writer appended first?)"
+                    )
+                new_size = size + len(keys)
+                if keys:
+                    self._refuse_known_keys(conn, size, keys, run)
+                    self._write_entries(conn, size, encoded, datas)
+                    self._write_key_run(conn, size, run)
+                tiles = new_tiles(size, new_size, levels, lambda ids: self._old_tiles(conn, ids))
+                if tiles:
+                    conn.exec_driver_sql(self._write_tiles, tiles)
+                conn.execute(
+                    insert(_CHECKPOINTS),
+                    {"size": new_size, "note": checkpoint, "created_at": datetime.now(UTC)},
+                )
         except IntegrityError as exc:
+            self._known.forget()
             raise StoreError(
-                "ledger append refused by the database (an entry or a checkpoint of that size "
-                f"already exists): {exc.orig}"
+                "ledger append refused by the database (a checkpoint of that size already "
+                f"exists): {exc.orig}"
             ) from exc
         except SQLAlchemyError as exc:
+            self._known.forget()
             raise StoreError(f"ledger append failed; the log is unchanged: {exc}") from exc
+        except BaseException:
+            self._known.forget()
+            raise
+        self._known.committed(size, new_size, run[0])
 
-    def _append(
-        self,
-        entries: Sequence[LogEntry],
-        nodes: Mapping[NodeId, bytes],
-        checkpoint: bytes,
-        *,
-        probe_keys: bool,
+    def _refuse_known_keys(
+        self, conn: Connection, size: int, keys: Sequence[str], run: tuple[Int64Array, Int64Array]
     ) -> None:
-        with self.engine.begin() as conn:
-            if self._sqlite:
-                conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_BULK_CACHE_KIB}")
-            size = _committed_size(conn)
-            new_size = size + len(entries)
-            if entries:
-                indexes, keys, datas = zip(*map(_ENTRY_FIELDS, entries), strict=True)
-                if indexes != tuple(range(size, new_size)):
-                    offset = next(o for o, i in enumerate(indexes) if i != size + o)
+        """Refuse the append if one of its keys is in the log: keys whose hash the log holds
+        are read back and compared (equal hashes of different keys pass). ``run`` is the
+        append's ``(hash, index)`` pairs in hash order."""
+        hashes, indexes = run
+        if not self._known.covers(size) and len(keys) > _PROBE_LIMIT:
+            self._known.load(size, self._all_hashes(conn))
+        if self._known.covers(size):
+            known = self._known.contains(hashes)
+            suspects, suspect_hashes = indexes[known].tolist(), hashes[known].tolist()
+        else:
+            suspects, suspect_hashes = indexes.tolist(), hashes.tolist()
+        for index, key_hash in zip(suspects, suspect_hashes, strict=True):
+            key = keys[index - size]
+            for held in self._indexes_with_hash(conn, key_hash):
+                entry = self._entry_at(conn, held)
+                if entry is not None and entry.key == key:
                     raise StoreError(
-                        f"ledger append starts at index {indexes[0]} but the log holds {size} "
-                        "entries (another writer appended first?)"
-                        if offset == 0
-                        else f"ledger append entry {offset} has index {indexes[offset]}, "
-                        f"not {size + offset}: an append's indexes must run on without gaps"
+                        f"ledger append refused: entry key {key!r} already exists in the log "
+                        f"(entry {held})"
                     )
-                hashes = self._probe_keys(conn, keys) if probe_keys else first_key_hashes(keys)
-                conn.exec_driver_sql(
-                    self._insert_entries, list(zip(indexes, hashes, keys, datas, strict=True))
-                )
-            tiles = new_tiles(size, new_size, nodes, lambda ids: self._old_tiles(conn, ids))
-            if tiles:
-                conn.exec_driver_sql(self._write_tiles, tiles)
-            conn.execute(
-                insert(_CHECKPOINTS),
-                {"size": new_size, "note": checkpoint, "created_at": datetime.now(UTC)},
-            )
 
-    def _probe_keys(self, conn: Connection, keys: Sequence[str]) -> list[int]:
-        """The hash each key is stored under: the first of its probe sequence held neither by a
-        stored entry nor by an earlier key of the batch; a key already present is refused."""
-        taken: dict[int, str] = {}
-        hashes: list[int] = []
-        for key in keys:
-            for key_hash in key_hashes(key):
-                holder = taken.get(key_hash)
-                if holder is None:
-                    row = conn.exec_driver_sql(self._find_key, (key_hash,)).first()
-                    if row is None:
-                        break
-                    holder = row[1]
-                    if holder == key:
-                        raise StoreError(
-                            f"ledger append refused: entry key {key!r} already exists in the "
-                            f"log (entry {row[0]})"
-                        )
-                elif holder == key:
-                    raise StoreError(
-                        f"ledger append refused: entry key {key!r} appears twice in the append"
-                    )
-            else:
-                raise StoreError(
-                    f"entry key {key!r} collides with {_MAX_KEY_PROBES} stored key hashes: "
-                    "the ledger tables are damaged; run `oresight ledger audit`"
+    def _write_entries(
+        self, conn: Connection, size: int, keys: Sequence[bytes], datas: Sequence[bytes]
+    ) -> None:
+        """Pack entries ``size ..`` into bundles, completing the stored partial one."""
+        rows: list[tuple[int, int, bytes]] = []
+        for bundle, count, start, stop in packing.bundles(size, keys, datas):
+            held = count - (stop - start)
+            if held:
+                old_keys, old_datas = self._stored_bundle(conn, bundle, held)
+                blob = packing.pack_bundle(
+                    [*old_keys, *keys[start:stop]], [*old_datas, *datas[start:stop]]
                 )
-            taken[key_hash] = key
-            hashes.append(key_hash)
-        return hashes
+            else:
+                blob = packing.pack_bundle(keys[start:stop], datas[start:stop])
+            rows.append((bundle, count, blob))
+        conn.exec_driver_sql(self._write_bundles, rows)
+
+    def _stored_bundle(
+        self, conn: Connection, bundle: int, count: int
+    ) -> tuple[list[bytes], list[bytes]]:
+        where = f"entry bundle {bundle}"
+        row = conn.exec_driver_sql(self._read_bundles, (bundle, bundle)).first()
+        if row is None or int(row[1]) != count:
+            raise StoreError(
+                f"ledger {where} should hold {count} entries but is missing or damaged; "
+                "run `oresight ledger audit`"
+            )
+        return packing.unpack_bundle(_as_bytes(row[2]), count, where=where)
+
+    def _write_key_run(
+        self, conn: Connection, size: int, run: tuple[Int64Array, Int64Array]
+    ) -> None:
+        """Write the append's run of the key index, merged with the newest runs that pile up."""
+        new_size = size + len(run[0])
+        runs = [(int(first), int(stop)) for first, stop in conn.exec_driver_sql(_RUNS_QUERY)]
+        covered = runs[-1][1] if runs else 0
+        if covered != size:
+            raise StoreError(
+                f"the ledger's key index covers {covered} entries, not the {size} the log "
+                "holds: the ledger tables are damaged; run `oresight ledger audit`"
+            )
+        take = packing.runs_to_merge([stop - first for first, stop in runs] + [len(run[0])])
+        first = size
+        if take:
+            merged = runs[len(runs) - (take - 1) :]
+            first = merged[0][0]
+            parts = [self._run_pairs(conn, start) for start, _ in merged]
+            run = packing.merge_runs([*parts, run])
+            conn.exec_driver_sql(self._drop_blocks, (first,))
+            conn.exec_driver_sql(self._drop_runs, (first,))
+        conn.exec_driver_sql(
+            self._write_blocks,
+            [(first, head, blob) for head, blob in packing.run_blocks(*run)],
+        )
+        conn.exec_driver_sql(self._write_run, (first, new_size))
+
+    def _run_pairs(self, conn: Connection, run: int) -> tuple[Int64Array, Int64Array]:
+        blocks = [
+            packing.unpack_block(_as_bytes(blob), where=f"key-index run {run}")
+            for (blob,) in conn.exec_driver_sql(self._read_run_blocks, (run,))
+        ]
+        if not blocks:
+            return _EMPTY, _EMPTY
+        return np.concatenate([h for h, _ in blocks]), np.concatenate([i for _, i in blocks])
+
+    def _all_hashes(self, conn: Connection) -> Int64Array:
+        """Every key hash the index holds."""
+        blocks = [
+            packing.unpack_block(_as_bytes(blob), where="key-index block")[0]
+            for (blob,) in conn.exec_driver_sql("SELECT pairs FROM ledger_key_blocks")
+        ]
+        return np.sort(np.concatenate(blocks)) if blocks else _EMPTY
+
+    def _indexes_with_hash(self, conn: Connection, key_hash: int) -> list[int]:
+        """Entry indexes listed under ``key_hash``, one block read per run."""
+        return sorted(
+            index
+            for run, blob in conn.exec_driver_sql(self._lookup, (key_hash,))
+            for index in packing.indexes_with_hash(
+                _as_bytes(blob), key_hash, where=f"key-index run {run}"
+            )
+        )
 
     def _old_tiles(
         self, conn: Connection, tiles: Sequence[tuple[int, int]]
@@ -290,6 +415,16 @@ class SqlTreeStorage:
             (level, index): (width, _as_bytes(hashes))
             for level, index, width, hashes in conn.exec_driver_sql(query, params)
         }
+
+    def _entry_at(self, conn: Connection, index: int) -> LogEntry | None:
+        bundle = index // BUNDLE_SIZE
+        row = conn.exec_driver_sql(self._read_bundles, (bundle, bundle)).first()
+        if row is None:
+            return None
+        for entry in _bundle_entries(bundle, int(row[1]), _as_bytes(row[2])):
+            if entry.index == index:
+                return entry
+        return None
 
     def latest_checkpoint(self) -> bytes | None:
         """The checkpoint of the committed size."""
@@ -318,6 +453,88 @@ class SqlTreeStorage:
 def _tiles_sql(count: int, mark: str) -> str:
     term = f"(level = {mark} AND idx = {mark})"
     return "SELECT level, idx, width, hashes FROM ledger_tiles WHERE " + " OR ".join([term] * count)
+
+
+_EMPTY: Int64Array = np.zeros(0, dtype=np.int64)
+
+
+class _KnownHashes:
+    """The key hashes of the first ``size`` entries, as this process last read them: what an
+    append checks its keys against before reading any entry back.
+
+    Kept sorted in a few arrays (the newest appends' small ones are folded into the big one now
+    and then), behind a filter of one flag per slot of the hashes' top bits, sized to about 8
+    slots per hash: most new keys are cleared by the filter alone.
+    """
+
+    _FOLD_AT = 4
+    _SLOTS_PER_HASH = 8
+
+    def __init__(self) -> None:
+        self.size: int | None = None
+        self._parts: list[Int64Array] = []
+        self._bits = 0
+        self._filter: Any = np.zeros(0, dtype=bool)
+
+    def covers(self, size: int) -> bool:
+        """Whether these are the hashes of exactly the log's ``size`` entries."""
+        return self.size == size
+
+    def load(self, size: int, hashes: Int64Array) -> None:
+        self.size, self._parts = size, [hashes]
+        self._refilter(size)
+
+    def forget(self) -> None:
+        self.size, self._parts = None, []
+        self._bits, self._filter = 0, np.zeros(0, dtype=bool)
+
+    def contains(self, hashes: Int64Array) -> Any:
+        """A boolean mask: which of ``hashes`` are known."""
+        found = self._filter[self._slots(hashes)] if self._bits else np.ones(len(hashes), bool)
+        candidates = np.flatnonzero(found)
+        if not len(candidates):
+            return found
+        wanted = hashes[candidates]
+        held = np.zeros(len(candidates), dtype=bool)
+        for part in self._parts:
+            if len(part):
+                at = np.searchsorted(part, wanted).clip(max=len(part) - 1)
+                held |= part[at] == wanted
+        found[candidates] = held
+        return found
+
+    def committed(self, size: int, new_size: int, hashes: Int64Array) -> None:
+        """Record an append from ``size`` to ``new_size`` (its key hashes, sorted), if these
+        hashes cover ``size``."""
+        if self.size != size:
+            return
+        self._parts.append(hashes)
+        if len(self._parts) > self._FOLD_AT:
+            self._parts = [np.sort(np.concatenate(self._parts), kind="stable")]
+        self.size = new_size
+        if new_size * self._SLOTS_PER_HASH > 2 * (1 << self._bits):
+            self._refilter(new_size)
+        else:
+            self._filter[self._slots(hashes)] = True
+
+    def _slots(self, hashes: Int64Array) -> Any:
+        return (hashes.view(np.uint64) >> np.uint64(64 - self._bits)).astype(np.intp)
+
+    def _refilter(self, size: int) -> None:
+        self._bits = max(16, (size * self._SLOTS_PER_HASH).bit_length())
+        self._filter = np.zeros(1 << self._bits, dtype=bool)
+        for part in self._parts:
+            self._filter[self._slots(part)] = True
+
+
+def _bundle_entries(bundle: int, count: int, blob: bytes) -> list[LogEntry]:
+    where = f"entry bundle {bundle}"
+    keys, datas = packing.unpack_bundle(blob, count, where=where)
+    first = bundle * BUNDLE_SIZE
+    return [
+        LogEntry(first + offset, packing.decode_key(key, where=where), data)
+        for offset, (key, data) in enumerate(zip(keys, datas, strict=True))
+    ]
 
 
 def _committed_size(conn: Connection) -> int:

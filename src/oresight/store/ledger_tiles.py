@@ -8,8 +8,7 @@ tile level; a proof reads the few tiles that hold its O(log n) nodes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from itertools import chain, repeat
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from oresight.core.errors import StoreError
@@ -62,32 +61,25 @@ def hash_in_tile(stored: Mapping[tuple[int, int], tuple[int, bytes]], node: Node
 def new_tiles(
     size: int,
     new_size: int,
-    nodes: Mapping[NodeId, bytes],
+    levels: Sequence[Sequence[bytes]],
     read_old: Any,
 ) -> list[tuple[int, int, int, bytes]]:
     """``(level, index, width, hashes)`` of every tile an append from ``size`` to ``new_size``
     leaves writes: new tiles, and the stored partial tiles it extends (read with ``read_old``).
 
-    ``nodes`` must be exactly the complete subtrees the append creates."""
+    ``levels[L]`` must be exactly the new complete subtrees of node level ``L``, nodes
+    ``size >> L`` to ``new_size >> L`` (trailing empty levels may be left out)."""
     top = new_size.bit_length()
-    ranges = [(level, size >> level, new_size >> level) for level in range(top)]
-    expected = list(chain.from_iterable(zip(repeat(level), range(a, b)) for level, a, b in ranges))
-    if list(nodes) == expected:
-        digests = list(nodes.values())
-    elif nodes.keys() == set(expected):
-        digests = [nodes[node] for node in expected]
-    else:
+    widths = [(new_size >> level) - (size >> level) for level in range(top)]
+    by_level = [list(row) for row in levels]
+    by_level.extend([] for _ in range(top - len(by_level)))
+    if [len(row) for row in by_level] != widths:
         raise StoreError(
-            f"ledger append from size {size} to {new_size} must bring its {len(expected)} new "
-            f"complete subtrees, not {len(nodes)} other nodes"
+            f"ledger append from size {size} to {new_size} must bring its new complete "
+            f"subtrees, per level {[w for w in widths if w]}, not {[len(r) for r in levels]}"
         )
-    if set(map(len, digests)) - {HASH_SIZE}:
+    if any(set(map(len, row)) - {HASH_SIZE} for row in by_level):
         raise StoreError(f"every node hash of a ledger append must be {HASH_SIZE} bytes")
-    by_level: list[list[bytes]] = []
-    offset = 0
-    for _, a, b in ranges:
-        by_level.append(digests[offset : offset + b - a])
-        offset += b - a
 
     tile_levels = range(0, top, TILE_HEIGHT)
     # Only the first tile of each tile level can be stored already, partly filled.

@@ -140,24 +140,44 @@ class FindingRow(Base):
 Index("ix_findings_subject", FindingRow.subject_type, FindingRow.subject_id)
 
 
-class LedgerEntryRow(Base):
-    """A leaf of the custody ledger: its index, its key (event id) and its exact leaf bytes.
+class LedgerBundleRow(Base):
+    """Up to 1,024 consecutive entries of the custody ledger (leaves: key and exact leaf bytes).
 
-    ``idx`` is the table's own key (on SQLite the rowid, so entries append to the end of one
-    B-tree). Keys are found through ``key_hash``, 8 bytes of SHA-256 of the key, unique: an
-    8-byte index is far denser than one of long random event ids, and it refuses a repeated key
-    as the row goes in. Two different keys with equal hashes take the next hash of the key's
-    probe sequence (see ``oresight.store.ledger_storage``).
+    Bundle ``idx`` holds entries ``1024 * idx`` to ``1024 * idx + count - 1``; only the last bundle
+    is partial, and the next append rewrites it. ``data`` is packed as
+    :mod:`oresight.store.ledger_packing` describes. On SQLite ``idx`` is the rowid.
     """
 
-    __tablename__ = "ledger_entries"
+    __tablename__ = "ledger_bundles"
 
     idx: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     )
-    key_hash: Mapped[int] = mapped_column(BigInteger, unique=True)
-    key: Mapped[str] = mapped_column(ID)
+    count: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerKeyRunRow(Base):
+    """A run of the ledger's key index: the 8-byte key hashes of entries ``run`` to ``stop - 1``,
+    sorted, in :class:`LedgerKeyBlockRow` blocks. Runs cover the log without gaps."""
+
+    __tablename__ = "ledger_key_runs"
+
+    run: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
+    stop: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerKeyBlockRow(Base):
+    """About 512 ``(key hash, entry index)`` pairs of one run, in hash order; ``first_hash`` is
+    the smallest, and equal hashes never straddle two blocks of a run."""
+
+    __tablename__ = "ledger_key_blocks"
+
+    run: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    pairs: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LedgerTileRow(Base):
