@@ -175,6 +175,11 @@ def test_bundles_round_trip_and_refuse_damage() -> None:
     datas = [b"one", b"", b"three" * 100]
     blob = ledger_packing.pack_bundle(keys, datas)
     assert ledger_packing.unpack_bundle(blob, 3, where="bundle 0") == (keys, datas)
+    assert [ledger_packing.one_of_bundle(blob, 3, i, where="b") for i in range(3)] == list(
+        zip(keys, datas, strict=True)
+    )
+    with pytest.raises(StoreError, match="cannot hold entry 3 of 3"):
+        ledger_packing.one_of_bundle(blob, 3, 3, where="bundle 0")
     with pytest.raises(StoreError, match="bundle 0 is damaged"):
         ledger_packing.unpack_bundle(blob[:-1], 3, where="bundle 0")
     with pytest.raises(StoreError, match="bundle 0 is damaged"):

@@ -417,14 +417,13 @@ class SqlTreeStorage:
         }
 
     def _entry_at(self, conn: Connection, index: int) -> LogEntry | None:
-        bundle = index // BUNDLE_SIZE
+        bundle, offset = divmod(index, BUNDLE_SIZE)
         row = conn.exec_driver_sql(self._read_bundles, (bundle, bundle)).first()
-        if row is None:
+        if row is None or offset >= int(row[1]):
             return None
-        for entry in _bundle_entries(bundle, int(row[1]), _as_bytes(row[2])):
-            if entry.index == index:
-                return entry
-        return None
+        where = f"entry bundle {bundle}"
+        key, data = packing.one_of_bundle(_as_bytes(row[2]), int(row[1]), offset, where=where)
+        return LogEntry(index, packing.decode_key(key, where=where), data)
 
     def latest_checkpoint(self) -> bytes | None:
         """The checkpoint of the committed size."""
