@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from oresight import __version__
 from oresight.cli.context import (
@@ -34,7 +35,15 @@ from oresight.cli.ledger import (
 from oresight.cli.output import OutputFormat, emit_findings, ingest_table
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
-from oresight.workflows.assess import assess_workspace, stored_findings
+from oresight.workflows.assess import (
+    DEFAULT_PROFILE,
+    ReferenceData,
+    assess_workspace,
+    bundled_profile_titles,
+    describe_risk,
+    latest_risk,
+    stored_findings,
+)
 from oresight.workflows.demo import run_demo
 from oresight.workflows.export import (
     ExportKind,
@@ -131,18 +140,46 @@ def assess(
             "--fail-on", help="Exit with code 1 when a finding of this severity or higher exists."
         ),
     ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Risk profile: a bundled one's name (see `oresight profiles`) or a YAML file.",
+        ),
+    ] = DEFAULT_PROFILE,
+    cahra: Annotated[
+        Path | None,
+        typer.Option(
+            "--cahra",
+            help="Conflict-affected and high-risk areas list (YAML or CSV, docs/cahra.md); "
+            "default: the bundled illustrative list.",
+        ),
+    ] = None,
+    production: Annotated[
+        Path | None,
+        typer.Option(
+            "--production",
+            help="Folder of USGS Mineral Commodity Summaries production CSV files.",
+        ),
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Run every available analysis over the workspace, store the findings and print them."""
+    """Run every analysis over the workspace, score the findings under a risk profile, store
+    and print them."""
     with friendly_errors(), opened(workspace) as ws:
+        reference = ReferenceData.load(cahra_list=cahra, production=production)
         with progress_bars("assess") as bar:
-            result = assess_workspace(ws, progress=BarSink(bar))
+            result = assess_workspace(
+                ws, profile=profile, reference=reference, progress=BarSink(bar)
+            )
         names = ", ".join(a.rule for a in result.analyses)
         err_console.print(
             f"Assessed {result.counts['events']} events, {result.counts['sites']} sites, "
             f"{result.counts['parties']} parties with {names}: "
             f"{len(result.findings)} finding(s)."
         )
+        err_console.print(describe_risk(result.risk, result.gaps))
         emit_findings(
             result.findings,
             fmt=format,
@@ -150,10 +187,24 @@ def assess(
             workspace=str(ws.path),
             console=out_console,
             title="Findings",
+            gaps=result.gaps,
+            risk=result.risk.model_dump(mode="json"),
         )
     if fail_on is not None and any(f.severity.at_least(fail_on) for f in result.findings):
         err_console.print(f"Findings at or above '{fail_on.value}' exist: exit code 1.")
         raise typer.Exit(EXIT_FAIL_ON)
+
+
+@app.command()
+def profiles() -> None:
+    """List the bundled risk profiles (for `oresight assess --profile`)."""
+    with friendly_errors():
+        table = Table(title="Risk profiles")
+        table.add_column("Name", no_wrap=True)
+        table.add_column("Title")
+        for name, title in bundled_profile_titles():
+            table.add_row(name, title)
+        out_console.print(table)
 
 
 @app.command()
@@ -178,6 +229,8 @@ def findings(
     """List the findings stored by the last assessment, optionally filtered."""
     with friendly_errors(), opened(workspace) as ws:
         stored = stored_findings(ws, min_severity=severity, codes=code or (), subject_id=subject)
+        # Scores and gaps belong to the whole assessment: given only with unfiltered findings.
+        risk, gaps = (None, []) if severity or code or subject else latest_risk(ws)
         emit_findings(
             stored,
             fmt=format,
@@ -185,6 +238,8 @@ def findings(
             workspace=str(ws.path),
             console=out_console,
             title="Stored findings",
+            gaps=gaps,
+            risk=None if risk is None else risk.model_dump(mode="json"),
         )
 
 

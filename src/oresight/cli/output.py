@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from oresight.core.findings import Finding, Severity
+from oresight.core.findings import DataGap, Finding, Severity
 from oresight.reports.findings_io import findings_to_csv, findings_to_json
 from oresight.workflows.ingest import IngestSummary
 
@@ -86,8 +87,11 @@ def emit_findings(
     workspace: str,
     console: Console,
     title: str,
+    gaps: Sequence[DataGap] = (),
+    risk: Mapping[str, Any] | None = None,
 ) -> None:
-    """Print findings to the console, or write them to ``out``, in the chosen format."""
+    """Print findings to the console, or write them to ``out``, in the chosen format (the JSON
+    document also carries the data gaps and the risk assessment)."""
     if fmt is OutputFormat.TABLE:
         if out is None:
             if findings:
@@ -100,7 +104,9 @@ def emit_findings(
         out.write_text(buffer.getvalue(), encoding="utf-8")
         return
     text = (
-        findings_to_json(findings, workspace=workspace, generated_at=datetime.now(UTC))
+        findings_to_json(
+            findings, workspace=workspace, generated_at=datetime.now(UTC), gaps=gaps, risk=risk
+        )
         if fmt is OutputFormat.JSON
         else findings_to_csv(findings)
     )

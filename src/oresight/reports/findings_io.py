@@ -26,7 +26,7 @@ from jsonschema.exceptions import best_match
 from pydantic import ValidationError
 
 from oresight.core.errors import InvalidInput
-from oresight.core.findings import Finding, Severity
+from oresight.core.findings import DataGap, Finding, Severity
 
 DOCUMENT_FORMAT = "oresight.findings"
 """The value of the document's ``format`` field."""
@@ -76,9 +76,17 @@ def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def findings_document(
-    findings: Sequence[Finding], *, workspace: str, generated_at: datetime
+    findings: Sequence[Finding],
+    *,
+    workspace: str,
+    generated_at: datetime,
+    gaps: Sequence[DataGap] = (),
+    risk: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the findings document (a JSON-ready mapping) described by ``findings.schema.json``.
+
+    ``gaps`` are the checks the analyses could not make for lack of data; ``risk`` is the risk
+    engine's scored assessment as JSON-ready data (see docs/risk.md), when there is one.
 
     ``generated_at`` and every finding's period must carry a UTC offset: a naive time cannot be
     placed on a timeline by whoever reads the document, so it is refused with :class:`InvalidInput`.
@@ -103,19 +111,39 @@ def findings_document(
                 f"written as JSON: {exc}",
                 field="evidence.data",
             ) from exc
-    return {
+    document: dict[str, Any] = {
         "format": DOCUMENT_FORMAT,
         "version": DOCUMENT_VERSION,
         "generated_at": _format_time(generated_at),
         "workspace": workspace,
         "summary": _summary(ordered),
         "findings": dumped,
+        "data_gaps": [
+            {
+                name: value
+                for name, value in gap.model_dump(mode="json").items()
+                if value is not None
+            }
+            for gap in gaps
+        ],
     }
+    if risk is not None:
+        document["risk"] = dict(risk)
+    return document
 
 
-def findings_to_json(findings: Sequence[Finding], *, workspace: str, generated_at: datetime) -> str:
+def findings_to_json(
+    findings: Sequence[Finding],
+    *,
+    workspace: str,
+    generated_at: datetime,
+    gaps: Sequence[DataGap] = (),
+    risk: Mapping[str, Any] | None = None,
+) -> str:
     """The findings document as UTF-8-ready JSON text, indented, ending with a newline."""
-    doc = findings_document(findings, workspace=workspace, generated_at=generated_at)
+    doc = findings_document(
+        findings, workspace=workspace, generated_at=generated_at, gaps=gaps, risk=risk
+    )
     try:
         # NaN and Infinity are not JSON; other tools would fail on them later, so fail here.
         text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from oresight.core.findings import Finding, Severity
+from oresight.core.findings import DataGap, Finding, Severity
 from oresight.core.sites import Site, SiteKind
 from oresight.reports.findings_io import sort_findings
 
@@ -86,8 +86,18 @@ def supply_chain_tiers(sites: Iterable[Site]) -> tuple[Tier, ...]:
     return tuple(tiers)
 
 
-def render_html_report(findings: Sequence[Finding], scope: ReportScope) -> str:
-    """Render the due-diligence report as one HTML document (inline CSS, no external resources)."""
+def render_html_report(
+    findings: Sequence[Finding],
+    scope: ReportScope,
+    *,
+    risk: Mapping[str, Any] | None = None,
+    gaps: Sequence[DataGap] = (),
+) -> str:
+    """Render the due-diligence report as one HTML document (inline CSS, no external resources).
+
+    ``risk`` is the risk engine's scored assessment as JSON-ready data (scores by subject with
+    each finding's contribution, recommended responses and measures); ``gaps`` the checks the
+    rules could not make. Every score and recommendation links to its finding."""
     ordered = sort_findings(findings)
     groups = [
         (severity, [f for f in ordered if f.severity is severity])
@@ -103,6 +113,8 @@ def render_html_report(findings: Sequence[Finding], scope: ReportScope) -> str:
         severity_groups=[(s, fs) for s, fs in groups if fs],
         severity_counts=[(s, len(fs)) for s, fs in groups],
         code_counts=sorted(by_code.items()),
+        risk=risk,
+        gaps=list(gaps),
     )
 
 

@@ -24,6 +24,9 @@ from oresight.sim.world import (
     site_id,
 )
 
+TRANSPORT_MODE_FIELD = "ore:transportMode"
+"""oresight's EPCIS event field naming how a lot travels (``road``, ``sea``)."""
+
 EPCIS_CONTEXT: list[Any] = [
     "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
     {"ore": ORE_NAMESPACE},
@@ -82,6 +85,11 @@ def local_day(site_key: str, when: datetime) -> str:
     return _local_time(site_key, when)[0][:10]
 
 
+def local_time(site_key: str, when: datetime) -> str:
+    """A UTC moment as the site's events write it: local time with its offset, to the second."""
+    return _local_time(site_key, when)[0]
+
+
 def _local_time(site_key: str, when: datetime) -> tuple[str, str]:
     offset = utc_offset(SITE_BY_KEY[site_key].country, when)
     local = when.astimezone(timezone(offset))
@@ -92,9 +100,19 @@ def _local_time(site_key: str, when: datetime) -> tuple[str, str]:
 @dataclass
 class _Recorded:
     document: str
+    site: str
     when: datetime
     seq: int
     event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """Which lots (or containers) one recorded event places at one site."""
+
+    site: str
+    """Site key."""
+    identifiers: tuple[str, ...]
 
 
 class EventLog:
@@ -167,8 +185,13 @@ class EventLog:
         event["readPoint"] = location
         event["bizLocation"] = location
         document = f"{self.chain}-{SITE_BY_KEY[site_key].tier}"
-        self._events.append(_Recorded(document, when, len(self._events), event))
+        self._events.append(_Recorded(document, site_key, when, len(self._events), event))
         return str(event["eventID"])
+
+    @staticmethod
+    def _mode(mode: str | None) -> dict[str, str]:
+        # oresight's EPCIS extension: how the lot travels on the leg this event starts or ends.
+        return {} if mode is None else {TRANSPORT_MODE_FIELD: mode}
 
     @staticmethod
     def _parties(kind: str, owner: str, holder: str) -> list[dict[str, str]]:
@@ -202,6 +225,7 @@ class EventLog:
         buyer: str,
         carrier: str,
         transactions: list[dict[str, str]],
+        mode: str | None = None,
     ) -> str:
         """Shipping at the lots' current site; the carrier takes possession for the buyer."""
         seller = lots[0].owner
@@ -217,6 +241,7 @@ class EventLog:
                 "bizTransactionList": transactions,
                 "sourceList": self._parties("source", seller, seller),
                 "destinationList": self._parties("destination", buyer, carrier),
+                **self._mode(mode),
             },
         )
 
@@ -230,6 +255,7 @@ class EventLog:
         buyer: str,
         carrier: str,
         transactions: list[dict[str, str]],
+        mode: str | None = None,
     ) -> str:
         """Receiving at ``site``; the site's operator takes possession for the buyer."""
         holder = SITE_BY_KEY[site].operator or buyer
@@ -245,6 +271,7 @@ class EventLog:
                 "bizTransactionList": transactions,
                 "sourceList": self._parties("source", seller, carrier),
                 "destinationList": self._parties("destination", buyer, holder),
+                **self._mode(mode),
             },
         )
 
@@ -257,6 +284,7 @@ class EventLog:
         when: datetime,
         carrier: str,
         transactions: list[dict[str, str]],
+        mode: str | None = None,
     ) -> str:
         """A ``departing`` or ``arriving`` event at a border post."""
         return self._emit(
@@ -271,6 +299,7 @@ class EventLog:
                 "bizTransactionList": transactions,
                 "sourceList": self._parties("source", lots[0].owner, carrier),
                 "destinationList": self._parties("destination", lots[0].owner, carrier),
+                **self._mode(mode),
             },
         )
 
@@ -327,6 +356,28 @@ class EventLog:
                 "epcisBody": {"eventList": [r.event for r in records]},
             }
         return documents
+
+    def sightings(self) -> list[Sighting]:
+        """What each event places where, in time order, read as the custody lineage reads it.
+
+        Commissioning, movements and transformations (inputs and outputs) place their lots;
+        packing a container places the container, not the lots inside it.
+        """
+        found = []
+        for recorded in sorted(self._events, key=lambda r: (r.when, r.seq)):
+            event = recorded.event
+            if event["type"] == "AggregationEvent":
+                listed = [event["parentID"]] if event["action"] == "ADD" else []
+            else:
+                entries = [
+                    *event.get("quantityList", ()),
+                    *event.get("inputQuantityList", ()),
+                    *event.get("outputQuantityList", ()),
+                ]
+                listed = [str(entry["epcClass"]) for entry in entries]
+            if listed:
+                found.append(Sighting(recorded.site, tuple(listed)))
+        return found
 
     def event_count(self) -> int:
         """How many events have been recorded."""

@@ -8,12 +8,15 @@ travel-time checks find nothing to object to in the clean chains.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from oresight.sim.epcis_builder import EventLog, Lot
 from oresight.sim.world import SITE_BY_KEY
 
 SHIPPING_LINE = "indigo-lines"
+ROAD = "road"
+SEA = "sea"
+"""Transport modes as oresight's ``ore:transportMode`` names them."""
 
 
 @dataclass(frozen=True)
@@ -97,31 +100,39 @@ def move(
     days: tuple[float, float],
     wait_hours: tuple[float, float] = (2, 30),
     via: Crossing | None = None,
+    mode: str | None = None,
 ) -> datetime:
-    """Ship lots by road from where they are to ``to``; title passes to ``buyer`` at shipping.
+    """Ship lots from where they are to ``to``; title passes to ``buyer`` at shipping.
 
-    Returns the arrival time. ``days`` is the driving time after the border, if any.
+    Returns the arrival time. ``days`` is the travel time after the border, if any. Where
+    ``mode`` is given (``road``, ``sea``), every event of the leg declares it in
+    ``ore:transportMode``, as a shipper's system that records it would.
     """
     seller = lots[0].owner
     start = log.after(max(lot.at for lot in lots), *wait_hours)
     documents = [log.transaction("desadv", seller), log.transaction("inv", seller)]
-    log.ship(lots, when=start, buyer=buyer, carrier=carrier, transactions=documents)
+    log.ship(lots, when=start, buyer=buyer, carrier=carrier, transactions=documents, mode=mode)
     for lot in lots:
         lot.owner = buyer
     leg_start = start
     if via is not None:
         departing = log.after(start, *via.hours_before)
         arriving = log.after(departing, *via.queue_hours)
-        log.border(
-            lots, via.site, "departing", when=departing, carrier=carrier, transactions=documents
-        )
-        log.border(
-            lots, via.site, "arriving", when=arriving, carrier=carrier, transactions=documents
-        )
+        for step, when in (("departing", departing), ("arriving", arriving)):
+            log.border(
+                lots, via.site, step, when=when, carrier=carrier, transactions=documents, mode=mode
+            )
         leg_start = arriving
     arrival = log.after(leg_start, days[0] * 24, days[1] * 24)
     log.receive(
-        lots, to, when=arrival, seller=seller, buyer=buyer, carrier=carrier, transactions=documents
+        lots,
+        to,
+        when=arrival,
+        seller=seller,
+        buyer=buyer,
+        carrier=carrier,
+        transactions=documents,
+        mode=mode,
     )
     for lot in lots:
         lot.site = to
@@ -129,10 +140,17 @@ def move(
     return arrival
 
 
-def sea(log: EventLog, lots: list[Lot], to: str, *, days: tuple[float, float]) -> str:
+def sea(
+    log: EventLog,
+    lots: list[Lot],
+    to: str,
+    *,
+    days: tuple[float, float],
+    mode: str | None = None,
+) -> str:
     """Pack lots into a container at the port where they are, ship them, unpack at ``to``.
 
-    Returns the container's SSCC.
+    Returns the container's SSCC. ``mode`` (``sea``), where given, is declared as in :func:`move`.
     """
     port = lots[0].site
     terminal = SITE_BY_KEY[port].operator or lots[0].owner
@@ -141,7 +159,16 @@ def sea(log: EventLog, lots: list[Lot], to: str, *, days: tuple[float, float]) -
     log.aggregate(container, lots, port, when=packed, action="ADD")
     for lot in lots:
         lot.at = packed
-    move(log, lots, to, buyer=lots[0].owner, carrier=SHIPPING_LINE, days=days, wait_hours=(12, 72))
+    move(
+        log,
+        lots,
+        to,
+        buyer=lots[0].owner,
+        carrier=SHIPPING_LINE,
+        days=days,
+        wait_hours=(12, 72),
+        mode=mode,
+    )
     unpacked = log.after(lots[0].at, 2, 12)
     log.aggregate(container, lots, to, when=unpacked, action="DELETE")
     for lot in lots:
@@ -159,11 +186,17 @@ def transform(
     recovery: tuple[float, float],
     wait_hours: tuple[float, float],
     uom: str,
+    declared_factor: float = 1.0,
 ) -> Lot:
-    """Process lots into a new product lot at their site; element out = element in x recovery."""
+    """Process lots into a new product lot at their site; element out = element in x recovery.
+
+    ``declared_factor`` above 1 records an output holding that many times the element the
+    process really recovered: material the processor never recorded coming in.
+    """
     first = inputs[0]
     when = log.after(max(lot.at for lot in inputs), *wait_hours)
     element_kg = sum(lot.element_kg() for lot in inputs) * log.rng.uniform(*recovery)
+    element_kg *= declared_factor
     out_grade = round(log.rng.uniform(*grade), 2)
     kg = element_kg / (out_grade / 100.0)
     output = new_lot(
@@ -211,6 +244,8 @@ def blend(
     return output
 
 
-def later(when: datetime, days: float) -> datetime:
-    """``when`` plus a number of days."""
-    return when + timedelta(days=days)
+def batch_start(log: EventLog, year: int, month: int, day: int, spread_days: int) -> datetime:
+    """A batch's first moment: early on a day drawn from ``spread_days`` after the given one."""
+    return datetime(year, month, day, 5, tzinfo=UTC) + timedelta(
+        days=log.rng.randint(0, spread_days), minutes=log.rng.randint(0, 180)
+    )

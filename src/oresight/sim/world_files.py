@@ -56,6 +56,8 @@ def site_properties(site: SiteSpec) -> dict[str, Any]:
         props["capacity_basis"] = site.capacity[1]
     if site.rmi_smelter_id is not None:
         props["rmi_smelter_id"] = site.rmi_smelter_id
+    if site.subdivision is not None:
+        props["subdivision"] = site.subdivision
     props.update(site.extra)
     return props
 

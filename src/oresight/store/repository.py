@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from oresight.core.custody import CustodyEvent
 from oresight.core.errors import InvalidInput
-from oresight.core.findings import Finding, Severity
+from oresight.core.findings import DataGap, Finding, Severity
 from oresight.core.parties import Party
 from oresight.core.sites import Site
 from oresight.store.schema import (
@@ -231,13 +231,22 @@ def replace_findings(
     *,
     analyses: Sequence[str],
     started_at: datetime,
+    gaps: Sequence[DataGap] = (),
+    profile: str | None = None,
+    risk_json: str | None = None,
 ) -> AssessmentRow:
-    """Record an assessment and make its findings the workspace's current findings."""
+    """Record an assessment and make its findings the workspace's current findings.
+
+    ``risk_json`` is the scored assessment as the risk engine serialises it; the store keeps it
+    as it is."""
     assessment = AssessmentRow(
         started_at=started_at,
         finished_at=datetime.now(UTC),
         analyses=json.dumps(list(analyses)),
         finding_count=len(findings),
+        profile=profile,
+        gaps=json.dumps([gap.model_dump(mode="json") for gap in gaps]),
+        risk=risk_json,
     )
     session.add(assessment)
     session.flush()
@@ -259,6 +268,33 @@ def replace_findings(
     )
     session.flush()
     return assessment
+
+
+@dataclass(frozen=True)
+class StoredAssessment:
+    """The latest assessment's record: when, under which profile, its gaps and its scores."""
+
+    started_at: datetime
+    finished_at: datetime
+    analyses: list[str]
+    profile: str | None
+    gaps: list[DataGap]
+    risk_json: str | None
+
+
+def latest_assessment(session: Session) -> StoredAssessment | None:
+    """The newest assessment of the workspace, if it was ever assessed."""
+    row = session.scalars(select(AssessmentRow).order_by(AssessmentRow.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return StoredAssessment(
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        analyses=list(json.loads(row.analyses)),
+        profile=row.profile,
+        gaps=[DataGap.model_validate(gap) for gap in json.loads(row.gaps or "[]")],
+        risk_json=row.risk,
+    )
 
 
 def load_findings(

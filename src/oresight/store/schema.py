@@ -119,6 +119,12 @@ class AssessmentRow(Base):
     analyses: Mapped[str] = mapped_column(Text)
     """JSON list of the analyses that ran, with their rule versions."""
     finding_count: Mapped[int] = mapped_column(Integer)
+    profile: Mapped[str | None] = mapped_column(String(200))
+    """The risk profile the findings were scored under."""
+    gaps: Mapped[str | None] = mapped_column(Text)
+    """JSON list of the checks the rules could not make for lack of data."""
+    risk: Mapped[str | None] = mapped_column(Text)
+    """The risk assessment (scores, bands, recommendations) as JSON."""
 
 
 class FindingRow(Base):

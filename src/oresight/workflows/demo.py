@@ -11,6 +11,7 @@ from oresight.sim.demo import DemoManifest, build_demo_world
 from oresight.store import repository
 from oresight.store.database import Workspace
 from oresight.workflows import ledger
+from oresight.workflows.analyses import ReferenceData
 from oresight.workflows.assess import AssessmentResult, assess_workspace
 from oresight.workflows.ingest import IngestSummary, ingest_files
 from oresight.workflows.progress import Progress, no_progress
@@ -38,10 +39,15 @@ class DemoResult:
 def run_demo(
     workspace: Workspace, *, seed: int = 7, progress: Progress = no_progress
 ) -> DemoResult:
-    """Build the demo world into the workspace folder and run the main flow over it."""
+    """Build the demo world into the workspace folder and run the main flow over it.
+
+    The assessment checks declared origins against the production tables the demo wrote, and
+    conflict-affected areas against oresight's bundled CAHRA list, as the manifest expects.
+    """
     manifest = build_demo_world(workspace.path / DEMO_DATA_DIR, seed=seed)
     ingested = ingest_files(workspace, list(manifest.files), progress=progress)
-    assessment = assess_workspace(workspace, progress=progress)
+    reference = ReferenceData.load(production=manifest.production_dir)
+    assessment = assess_workspace(workspace, reference=reference, progress=progress)
     report = write_html_report(workspace, title="oresight demo: cobalt and 3T supply chains")
     log, proof = _demo_ledger(workspace, assessment, progress)
     return DemoResult(

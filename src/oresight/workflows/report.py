@@ -9,6 +9,7 @@ from oresight.custody.lineage import build_lineage, lots_of
 from oresight.reports.html import ReportScope, render_html_report, supply_chain_tiers
 from oresight.store import repository
 from oresight.store.database import Workspace
+from oresight.workflows.assess import latest_risk
 
 REPORT_FILE = "report.html"
 
@@ -44,5 +45,12 @@ def write_html_report(
     )
     target = out or workspace.reports_dir / REPORT_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html_report(findings, scope), encoding="utf-8")
+    risk, gaps = latest_risk(workspace)
+    html = render_html_report(
+        findings,
+        scope,
+        risk=None if risk is None else risk.model_dump(mode="json"),
+        gaps=gaps,
+    )
+    target.write_text(html, encoding="utf-8")
     return target
