@@ -32,7 +32,7 @@ from oresight.cli.ledger import (
     ledger_app,
     submit_to_ledger,
 )
-from oresight.cli.output import OutputFormat, emit_findings, ingest_table
+from oresight.cli.output import OutputFormat, code_summary_table, emit_findings, ingest_table
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
 from oresight.workflows.assess import (
@@ -270,14 +270,10 @@ def demo(
             with progress_bars("demo") as bar:
                 result = run_demo(ws, seed=seed, progress=BarSink(bar))
             err_console.print(ingest_table(result.ingested))
-            emit_findings(
-                result.assessment.findings,
-                fmt=OutputFormat.TABLE,
-                out=None,
-                workspace=str(path),
-                console=out_console,
-                title="Findings on the demo world",
+            out_console.print(
+                code_summary_table(result.assessment.findings, title="Findings on the demo world")
             )
+            err_console.print(describe_risk(result.assessment.risk, result.assessment.gaps))
             planted = len(result.manifest.planted)
             err_console.print(
                 f"\nDemo data:  {result.manifest.root}\n"
@@ -295,7 +291,7 @@ def demo(
                 + f"The demo world has {planted} planted problem(s) and "
                 f"{len(result.manifest.clean_lots)} clean lot(s); "
                 f"see {result.manifest.root / 'manifest.json'}.\n"
-                f"Next: `oresight findings -w {path} --format json`, or open the report.",
+                f"Next: `oresight findings -w {path}` lists every finding; open the report.",
                 soft_wrap=True,
                 highlight=False,
             )

@@ -52,6 +52,21 @@ def findings_table(findings: Sequence[Finding], *, title: str) -> Table:
     return table
 
 
+def code_summary_table(findings: Sequence[Finding], *, title: str) -> Table:
+    """One row per finding code: how many findings, and the most severe of them."""
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("code", no_wrap=True)
+    table.add_column("findings", justify="right")
+    table.add_column("most severe")
+    by_code: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_code.setdefault(finding.code.value, []).append(finding)
+    for code, group in sorted(by_code.items()):
+        worst = max((f.severity for f in group), key=lambda severity: severity.rank)
+        table.add_row(code, str(len(group)), f"[{SEVERITY_STYLE[worst]}]{worst.value}[/]")
+    return table
+
+
 def ingest_table(summary: IngestSummary) -> Table:
     """A table of what each ingested file added, and of the files passed over."""
     results = summary.files
