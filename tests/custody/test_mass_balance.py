@@ -179,11 +179,12 @@ def test_an_inflated_output_is_flagged_with_its_numbers() -> None:
 
 @pytest.mark.parametrize(
     ("output_kg", "flagged"),
-    [(5_000, False), (5_002, True)],
+    [(5_998, False), (6_002, True)],
 )
 def test_the_tolerance_is_a_boundary(output_kg: float, flagged: bool) -> None:
-    # Blending concentrate keeps all its cobalt at most (1.0): 2,000 kg allowed, + 25 % = 2,500.
-    params = MassBalanceParams(relative_tolerance=0.25, absolute_tolerance_kg=0.0)
+    # Blending concentrate keeps all its cobalt at most (1.0): 2,000 kg allowed. Inputs may read
+    # 20 % low and outputs 20 % high: 2,000 x 1.2 / 0.8 = 3,000 kg of cobalt, 6,000 kg at 50 %.
+    params = MassBalanceParams(relative_tolerance=0.2, absolute_tolerance_kg=0.0)
     events = [
         commission("c1", "conc:1", 4_000, "KGM", grade=50.0, form=MaterialForm.CONCENTRATE),
         transform(
@@ -250,7 +251,7 @@ def test_severity_grows_with_the_excess() -> None:
         return finding.severity
 
     # Allowed: 1,900 kg; 30 % hydroxide.
-    assert severity(6.5) is Severity.LOW  # 1,950 kg: 2.6 %
+    assert severity(6.6) is Severity.LOW  # 1,980 kg: 4.2 % (over the 4.1 % two weighings allow)
     assert severity(7.0) is Severity.MEDIUM  # 2,100 kg: 10.5 %
     assert severity(8.0) is Severity.HIGH  # 2,400 kg: 26.3 %
 
@@ -661,7 +662,8 @@ def test_outputs_within_recovery_pass_and_beyond_the_tolerance_are_flagged(
         ]
 
     assert run(blend(element * recovery * 0.999)).findings == ()
-    assert len(run(blend(element * 1.03 + 1)).findings) >= 1
+    # Beyond what two weighings at 2 % explain (4.1 %).
+    assert len(run(blend(element * 1.05 + 1)).findings) >= 1
 
 
 # -- the recovery table and the parameters --------------------------------------------------------

@@ -43,7 +43,10 @@ class MassBalanceParams:
     audit_period: PeriodSpec = "year"
     """Period of the UNTP mass-balance reconciliation."""
     relative_tolerance: float = 0.02
-    """Measurement error allowed, as a fraction of the element the inputs allow."""
+    """Measurement error of one weighing or assay, as a fraction. A balance sets weighings of
+    inputs (which may read low by this much) against weighings of outputs (which may read high
+    by as much), so outputs may exceed what the inputs allow by ``(1 + r) / (1 - r) - 1``
+    (4.1 % at 2 %) before they are flagged."""
     absolute_tolerance_kg: float = 0.1
     """Measurement error allowed per record, in kg of element (for small lots)."""
     assume_typical_grades: bool = True
@@ -80,13 +83,16 @@ class MassBalanceParams:
 
     def limit(self, allowed_kg: float, records: int = 1) -> float:
         """The most element an output may hold, measurement tolerance included."""
-        return allowed_kg * (1 + self.relative_tolerance) + self.absolute_tolerance_kg * max(
-            records, 1
-        )
+        spread = (1 + self.relative_tolerance) / (1 - self.relative_tolerance)
+        return allowed_kg * spread + self.absolute_tolerance_kg * max(records, 1)
 
     def tolerance_text(self) -> str:
         """The tolerance in words."""
-        return f"{self.relative_tolerance * 100:g} % + {self.absolute_tolerance_kg:g} kg per record"
+        spread = ((1 + self.relative_tolerance) / (1 - self.relative_tolerance) - 1) * 100
+        return (
+            f"{self.relative_tolerance * 100:g} % per weighing on either side ({spread:.1f} % "
+            f"over in all) + {self.absolute_tolerance_kg:g} kg per record"
+        )
 
 
 @dataclass(frozen=True, order=True)
