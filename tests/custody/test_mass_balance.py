@@ -758,7 +758,7 @@ def test_a_table_that_is_not_yaml_or_not_there_is_refused(tmp_path: Path) -> Non
     path.write_text("version: [1\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not valid YAML"):
         load_recovery_table(path)
-    with pytest.raises(InvalidInput, match="cannot read the recovery table"):
+    with pytest.raises(InvalidInput, match="cannot read the file"):
         load_recovery_table(tmp_path / "missing.yaml")
 
 

@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-import yaml
 
 from oresight.core.errors import InvalidInput
-from oresight.custody.data_files import packaged_file_name, read_packaged_text
+from oresight.custody.data_files import (
+    packaged_file_name,
+    parse_yaml,
+    read_packaged_text,
+    read_text_file,
+)
 from oresight.custody.geodesy import AREA_TYPES, to_shape
 from oresight.custody.site_features import SourceRecord, checked_geometry
 
@@ -122,7 +126,7 @@ def load_cahra_list(
             raise InvalidInput(
                 f"a YAML list gives its own {', '.join(given)}; do not pass them", file=str(path)
             )
-        return _from_yaml(_read_text(path), file=str(path), base=path.parent)
+        return _from_yaml(read_text_file(path), file=str(path), base=path.parent)
     if suffix == ".csv":
         if name is None or not name.strip() or list_date is None:
             raise InvalidInput(
@@ -131,7 +135,7 @@ def load_cahra_list(
                 file=str(path),
             )
         features = _polygons(polygons, str(path)) if polygons is not None else None
-        entries = _entries_from_csv(_read_text(path), str(path), columns or {}, features)
+        entries = _entries_from_csv(read_text_file(path), str(path), columns or {}, features)
         return CahraList(name.strip(), list_date, entries, source=source, file=str(path))
     raise InvalidInput(
         f"cannot tell the format of a CAHRA list with suffix {suffix!r}: expected .yaml, .yml "
@@ -141,13 +145,7 @@ def load_cahra_list(
 
 
 def _from_yaml(text: str, *, file: str, base: Path | None) -> CahraList:
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise InvalidInput(f"not valid YAML{where}: {problem}", file=file) from None
+    data = parse_yaml(text, file=file)
     if not isinstance(data, dict):
         raise InvalidInput("a CAHRA list must be a YAML mapping", file=file)
     at = SourceRecord(file)
@@ -283,7 +281,7 @@ def _polygons(path: Path, list_file: str) -> dict[str, dict[str, Any]]:
     """Polygons of a GeoJSON FeatureCollection by feature id (or ``properties.id``)."""
     at = SourceRecord(str(path))
     try:
-        document = json.loads(_read_text(path))
+        document = json.loads(read_text_file(path))
     except json.JSONDecodeError as exc:
         raise at.error(
             f"malformed JSON at line {exc.lineno}: {exc.msg} (named by {list_file})"
@@ -329,29 +327,3 @@ def _date(value: Any, at: SourceRecord) -> date:
         except ValueError:
             pass
     raise at.error(f"expected an ISO date (YYYY-MM-DD), found {value!r}", "list_date")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read the file: {exc.strerror or exc}", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (instead of keeping the last)."""
-
-
-def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    keys = [loader.construct_object(key_node, deep=True) for key_node, _ in node.value]
-    for index, key in enumerate(keys):
-        if isinstance(key, str) and key in keys[:index]:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is given twice", node.value[index][0].start_mark
-            )
-    return loader.construct_mapping(node, deep=True)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)

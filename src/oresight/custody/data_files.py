@@ -9,6 +9,7 @@ the same way: an :class:`InvalidInput` naming the file, and the record and field
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,12 +31,49 @@ def read_packaged_text(name: str) -> str:
     return resources.files("oresight.custody").joinpath(DATA_FOLDER, name).read_text("utf-8")
 
 
-def parse_yaml(text: str, *, file: str) -> Any:
-    """The YAML document in ``text``; :class:`InvalidInput` naming ``file`` if it is not YAML."""
+def read_text_file(path: Path) -> str:
+    """The text of a user's data file (UTF-8, a byte-order mark allowed); a file that cannot be
+    read, or is not UTF-8, is an :class:`InvalidInput` naming it."""
     try:
-        return yaml.safe_load(text)
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the file: {exc.strerror or exc}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+
+
+def parse_yaml(text: str, *, file: str) -> Any:
+    """The YAML document in ``text``, read safely and strictly: a key given twice in one mapping
+    is refused rather than the last one silently kept. :class:`InvalidInput` naming ``file``,
+    with the line and column of the problem, if it is not such YAML."""
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"not valid YAML: {exc}", file=file) from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise InvalidInput(f"not valid YAML{where}: {problem}", file=file) from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping (instead of keeping the last)."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    # Only the keys written in this mapping count: keys merged in from an anchor (``<<: *base``)
+    # may be overridden, as YAML's merge keys intend.
+    written = [key_node for key_node, _ in node.value if key_node.tag != _MERGE_TAG]
+    keys = [loader.construct_object(key_node, deep=True) for key_node in written]
+    for index, key in enumerate(keys):
+        if isinstance(key, str) and key in keys[:index]:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice", written[index].start_mark
+            )
+    return loader.construct_mapping(node, deep=True)
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def first_error(exc: ValidationError | TypeError) -> str:

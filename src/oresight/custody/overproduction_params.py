@@ -28,6 +28,7 @@ from oresight.custody.data_files import (
     packaged_file_name,
     parse_yaml,
     read_packaged_text,
+    read_text_file,
 )
 
 CEILINGS_FILE = "site_output.yaml"
@@ -65,7 +66,7 @@ def load_output_ceilings(path: Path | None = None) -> dict[tuple[SiteKind, Miner
     """
     if path is None:
         return dict(_packaged_ceilings())
-    return _read_ceilings(path.read_text(encoding="utf-8"), str(path))
+    return _read_ceilings(read_text_file(path), str(path))
 
 
 @functools.cache

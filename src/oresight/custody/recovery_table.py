@@ -18,7 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from oresight.core.errors import InvalidInput
 from oresight.core.minerals import MaterialForm, Mineral
-from oresight.custody.data_files import packaged_file_name, parse_yaml, read_packaged_text
+from oresight.custody.data_files import (
+    packaged_file_name,
+    parse_yaml,
+    read_packaged_text,
+    read_text_file,
+)
 
 RECOVERY_FILE = "recovery.yaml"
 """The packaged table, under ``custody/data``."""
@@ -123,12 +128,7 @@ def load_recovery_table(path: Path | None = None) -> RecoveryTable:
         text = read_packaged_text(RECOVERY_FILE)
     else:
         name = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidInput(
-                f"cannot read the recovery table: {error.strerror}", file=name
-            ) from None
+        text = read_text_file(path)
     raw = parse_yaml(text, file=name)
     try:
         parsed = _TableFile.model_validate(raw)

@@ -24,6 +24,7 @@ from oresight.custody.data_files import (
     packaged_file_name,
     parse_yaml,
     read_packaged_text,
+    read_text_file,
 )
 
 SPEEDS_FILE = "travel_speeds.yaml"
@@ -53,7 +54,7 @@ def load_transport_modes(path: Path | None = None) -> dict[str, TransportMode]:
     """
     if path is None:
         return dict(_packaged_modes())
-    return _read_modes(path.read_text(encoding="utf-8"), str(path))
+    return _read_modes(read_text_file(path), str(path))
 
 
 @functools.cache
