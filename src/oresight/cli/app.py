@@ -53,7 +53,7 @@ from oresight.workflows.export import (
 )
 from oresight.workflows.export import issuer_key as load_issuer_key
 from oresight.workflows.ingest import FileFormat, ingest_files
-from oresight.workflows.report import write_html_report
+from oresight.workflows.report import ReportFormat, write_report
 
 
 class LedgerStepFailed(OresightError):
@@ -247,14 +247,20 @@ def findings(
 def report(
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Report file (default: <workspace>/reports/report.html)."),
+        typer.Option(
+            "--out", "-o", help="Report file (default: <workspace>/reports/report.<format>)."
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
+    format: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="html (one self-contained file) or pdf (A4)."),
+    ] = ReportFormat.HTML,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Write the HTML due-diligence report of the stored findings."""
+    """Write the due-diligence report of the stored findings, as HTML or PDF."""
     with friendly_errors(), opened(workspace) as ws:
-        path = write_html_report(ws, out=out, title=title)
+        path = write_report(ws, format=format, out=out, title=title)
         err_console.print(f"Report written to [bold]{path}[/]")
 
 

@@ -8,10 +8,9 @@ files and lists and must never become markup.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +19,13 @@ import jinja2
 from oresight.core.findings import DataGap, Finding, Severity
 from oresight.core.sites import Site, SiteKind
 from oresight.reports.findings_io import sort_findings
+from oresight.reports.formatting import (
+    display_name,
+    format_licence_validity,
+    format_period,
+    format_time,
+    format_value,
+)
 
 TEMPLATE_NAME = "report.html.j2"
 """The report template, in ``oresight/reports/templates``."""
@@ -36,9 +42,6 @@ _TIER_KINDS: tuple[tuple[str, tuple[SiteKind, ...]], ...] = (
     ("Smelting & refining", (SiteKind.SMELTER, SiteKind.REFINER)),
     (PROTECTED_AREAS_TIER, (SiteKind.PROTECTED_AREA,)),
 )
-
-# Long evidence values (a whole geometry, a list of rows) would swamp the table.
-_MAX_VALUE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -118,53 +121,6 @@ def render_html_report(
     )
 
 
-def _format_time(value: datetime | date | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        text = value.isoformat(sep=" ", timespec="minutes")
-        return text[:-6] + " UTC" if text.endswith("+00:00") else text
-    return value.isoformat()
-
-
-def _format_period(start: datetime | None, end: datetime | None) -> str:
-    if start is None and end is None:
-        return "not stated"
-    first = _format_time(start) if start else "open"
-    last = _format_time(end) if end else "open"
-    return f"{first} to {last}"
-
-
-def _format_licence_validity(site: Site) -> str:
-    licence = site.licence
-    if licence is None:
-        return ""
-    if licence.valid_from is None and licence.valid_to is None:
-        return "no dates stated"
-    first = licence.valid_from.isoformat() if licence.valid_from else "open"
-    last = licence.valid_to.isoformat() if licence.valid_to else "open"
-    return f"{first} to {last}"
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, datetime | date):
-        text = _format_time(value)
-    elif isinstance(value, bool | int | float) or value is None:
-        text = json.dumps(value)
-    else:
-        text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-    if len(text) > _MAX_VALUE_CHARS:
-        text = text[: _MAX_VALUE_CHARS - 1] + "…"
-    return text
-
-
-def _label(name: str) -> str:
-    """Turn ``processing_facility`` into ``processing facility`` for display."""
-    return name.replace("_", " ")
-
-
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -176,11 +132,11 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["when"] = _format_time
-    env.filters["value"] = _format_value
-    env.filters["label"] = _label
-    env.globals["period"] = _format_period
-    env.globals["licence_validity"] = _format_licence_validity
+    env.filters["when"] = format_time
+    env.filters["value"] = format_value
+    env.filters["label"] = display_name
+    env.globals["period"] = format_period
+    env.globals["licence_validity"] = format_licence_validity
     return env
 
 
