@@ -18,25 +18,13 @@ it as paragraph markup.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
     Flowable,
-    Frame,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -53,28 +41,37 @@ from oresight.reports.formatting import (
     format_value,
 )
 from oresight.reports.html import ReportScope
+from oresight.reports.pdf_layout import (
+    BIG,
+    BODY,
+    CELL,
+    CELL_NUM,
+    FONT,
+    FRAME_WIDTH,
+    H1,
+    H2,
+    H3,
+    H4,
+    HEAD_CELL,
+    LEVEL_COLOURS,
+    LINK,
+    MARGIN,
+    MUTED,
+    MUTED_BODY,
+    PANEL,
+    ROOM_BELOW,
+    RULE,
+    Cell,
+    Document,
+    Heading,
+    Text,
+    shorten,
+)
 
-FONT = "Vera"
-"""The report font, Bitstream Vera, bundled with reportlab (``reportlab/fonts``)."""
-_FONT_FILES = {"Vera": "Vera.ttf", "VeraBd": "VeraBd.ttf", "VeraIt": "VeraIt.ttf"}
-
-MARGIN = 18 * mm
-FRAME_WIDTH = A4[0] - 2 * MARGIN
 NO_FINDINGS = (
     "None of the rules that were run raised a red flag on the data in scope. This is not proof "
     "that the material is clean: it covers only the records, sources and period stated above."
 )
-_ROOM_BELOW = {0: 130.0, 1: 90.0, 2: 150.0}
-"""Points a heading of each outline level needs below it, else it starts the next page."""
-_MAX_HEADING_CHARS = 300  # a heading must fit on one page: it never splits across two
-
-_INK = colors.HexColor("#1d2327")
-_MUTED = colors.HexColor("#5c666d")
-_RULE = colors.HexColor("#d5dadd")
-_PANEL = colors.HexColor("#f5f7f8")
-_LINK = "#1a5fb4"
-_LEVEL_COLOURS = {"critical": "#8b1a1a", "high": "#c0392b", "medium": "#b9770e", "low": "#2e6f9e"}
-"""Severity and risk-band colours, the same as the HTML report's."""
 
 
 def render_pdf_report(
@@ -115,156 +112,16 @@ def _build(
     ]
     buffer = io.BytesIO()
     footer = writer.text.printable(f"{scope.title} — {format_time(scope.generated_at)}")
-    document = _Document(buffer, title=scope.title, footer=footer, total_pages=total_pages)
+    document = Document(buffer, title=scope.title, footer=footer, total_pages=total_pages)
     document.build(story)
     return buffer.getvalue(), document.page
-
-
-def _shorten(text: str, limit: int = _MAX_HEADING_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class _Heading(Paragraph):
-    """A heading that is also a link target and an entry in the PDF outline."""
-
-    def __init__(self, markup: str, style: ParagraphStyle, key: str, title: str, level: int):
-        super().__init__(f'<a name="{key}"/>{markup}', style)
-        self.outline = (key, title, level)
-
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
-        return []  # a heading moves to the next page whole
-
-
-class _Document(BaseDocTemplate):
-    """A4 pages with a footer; headings become outline entries as they are laid out."""
-
-    def __init__(self, buffer: io.BytesIO, *, title: str, footer: str, total_pages: int | None):
-        super().__init__(
-            buffer,
-            pagesize=A4,
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
-            topMargin=MARGIN,
-            bottomMargin=MARGIN,
-            title=title,
-            author="oresight",
-            subject="Supply-chain due-diligence report",
-            creator="oresight",
-        )
-        self._footer_text = footer
-        self._total_pages = total_pages
-        frame = Frame(
-            MARGIN,
-            MARGIN,
-            FRAME_WIDTH,
-            A4[1] - 2 * MARGIN,
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-            id="body",
-        )
-        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
-
-    def afterFlowable(self, flowable: Flowable) -> None:
-        if isinstance(flowable, _Heading):
-            key, title, level = flowable.outline
-            self.canv.addOutlineEntry(title, key, level=level, closed=level >= 1)
-
-    def _footer(self, canvas: Canvas, document: BaseDocTemplate) -> None:
-        number = f"Page {document.page}"
-        if self._total_pages is not None:
-            number += f" of {self._total_pages}"
-        canvas.saveState()
-        canvas.setStrokeColor(_RULE)
-        canvas.line(MARGIN, 12 * mm, A4[0] - MARGIN, 12 * mm)
-        canvas.setFont(FONT, 7.5)
-        canvas.setFillColor(_MUTED)
-        canvas.drawRightString(A4[0] - MARGIN, 8 * mm, number)
-        room = FRAME_WIDTH - pdfmetrics.stringWidth(number, FONT, 7.5) - 6 * mm
-        footer = _shorten(self._footer_text, 200)
-        while footer and pdfmetrics.stringWidth(footer, FONT, 7.5) > room:
-            footer = footer[:-2] + "…"
-        canvas.drawString(MARGIN, 8 * mm, footer)
-        canvas.restoreState()
-
-
-@lru_cache(maxsize=1)
-def _font_coverage() -> frozenset[int]:
-    """Register the bundled fonts once; the code points every one of them can draw."""
-    registered = set(pdfmetrics.getRegisteredFontNames())
-    covered: set[int] | None = None
-    for name, file in _FONT_FILES.items():
-        font = TTFont(name, file)
-        if name not in registered:
-            pdfmetrics.registerFont(font)
-        points = set(font.face.charToGlyph)
-        covered = points if covered is None else covered & points
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold="VeraBd", italic="VeraIt")
-    # Control, format and private-use characters are never drawn, whatever the font maps.
-    return frozenset(cp for cp in covered or () if unicodedata.category(chr(cp))[0] != "C")
-
-
-class _Text:
-    """Turns data into paragraph markup the report font can draw, noting any replacement."""
-
-    def __init__(self) -> None:
-        self.coverage = _font_coverage()
-        self.replaced = False
-
-    def __call__(self, value: object) -> str:
-        return escape(self.printable(str(value)))
-
-    def printable(self, text: str) -> str:
-        """``text`` with every character the font lacks replaced, as the module docstring says."""
-        if all(ord(ch) in self.coverage for ch in text):
-            return text
-        out: list[str] = []
-        for ch in text:
-            if ord(ch) in self.coverage:
-                out.append(ch)
-            elif ch.isspace():
-                out.append(" ")
-            else:
-                self.replaced = True
-                base = "".join(
-                    c
-                    for c in unicodedata.normalize("NFKD", ch)
-                    if ord(c) in self.coverage and not unicodedata.combining(c)
-                )
-                out.append(base or f"[U+{ord(ch):04X}]")
-        return "".join(out)
-
-
-def _style(name: str, size: float, **extra: Any) -> ParagraphStyle:
-    extra.setdefault("leading", size * 1.3)
-    extra.setdefault("textColor", _INK)
-    extra.setdefault("fontName", FONT)
-    # reportlab would otherwise squeeze spaces by up to 5 % and let a line run past its margin.
-    extra.setdefault("spaceShrinkage", 0)
-    return ParagraphStyle(name, fontSize=size, **extra)
-
-
-_BODY = _style("body", 9, spaceAfter=4)
-_MUTED_BODY = _style("muted", 8.5, textColor=_MUTED, spaceAfter=4)
-_CELL = _style("cell", 7.5)
-_CELL_NUM = _style("cell-num", 7.5, alignment=2)
-_HEAD_CELL = _style("head-cell", 7.5, fontName="VeraBd")
-_H1 = _style("h1", 18, spaceAfter=4, fontName="VeraBd")
-_H2 = _style("h2", 13.5, spaceBefore=12, spaceAfter=6, fontName="VeraBd")
-_H3 = _style("h3", 11, spaceBefore=8, spaceAfter=4, fontName="VeraBd")
-_H4 = _style("h4", 9.5, spaceBefore=14, spaceAfter=3, fontName="VeraBd")
-_BIG = _style("big", 14, fontName="VeraBd", leading=17)
-
-_Cell = str | list[Flowable]
-"""A table cell: paragraph markup, or flowables stacked in the cell."""
 
 
 class _Writer:
     """Builds the report's flowables, section by section, in the HTML report's order."""
 
     def __init__(self, findings: Sequence[Finding]) -> None:
-        self.text = _Text()
+        self.text = Text()
         self.anchors: dict[str, str] = {}
         for number, finding in enumerate(findings, start=1):
             self.anchors.setdefault(finding.id, f"finding-{number}")
@@ -285,21 +142,21 @@ class _Writer:
         """A heading, moved to the next page unless there is room below it to start what follows
         (a heading never ends a page, and a long table after it still starts on this one)."""
         self._headings += 1
-        heading = _Heading(markup, style, key or f"section-{self._headings}", title, level)
-        return [CondPageBreak(room or _ROOM_BELOW[level]), heading]
+        heading = Heading(markup, style, key or f"section-{self._headings}", title, level)
+        return [CondPageBreak(room or ROOM_BELOW[level]), heading]
 
     def link(self, finding_id: str, markup: str) -> str:
         """``markup`` as a link to the finding; plain where the report does not hold it."""
         key = self.anchors.get(finding_id)
-        return f'<a href="#{key}" color="{_LINK}">{markup}</a>' if key else markup
+        return f'<a href="#{key}" color="{LINK}">{markup}</a>' if key else markup
 
-    def para(self, markup: str, style: ParagraphStyle = _CELL) -> Paragraph:
+    def para(self, markup: str, style: ParagraphStyle = CELL) -> Paragraph:
         return Paragraph(markup, style)
 
     def table(
         self,
         header: Sequence[str] | None,
-        rows: Sequence[Sequence[_Cell]],
+        rows: Sequence[Sequence[Cell]],
         widths: Sequence[float],
         *,
         numeric: Sequence[int] = (),
@@ -307,11 +164,11 @@ class _Writer:
         """A table spanning the frame; ``widths`` are fractions of it; cells wrap."""
         data: list[list[Flowable | list[Flowable]]] = []
         if header is not None:
-            data.append([self.para(self.text(h), _HEAD_CELL) for h in header])
+            data.append([self.para(self.text(h), HEAD_CELL) for h in header])
         for row in rows:
             data.append(
                 [
-                    self.para(cell, _CELL_NUM if i in numeric else _CELL)
+                    self.para(cell, CELL_NUM if i in numeric else CELL)
                     if isinstance(cell, str)
                     else cell
                     for i, cell in enumerate(row)
@@ -319,14 +176,14 @@ class _Writer:
             )
         commands: list[Any] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.5, _RULE),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
             ("LEFTPADDING", (0, 0), (-1, -1), 3),
             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ]
         if header is not None:
-            commands.append(("BACKGROUND", (0, 0), (-1, 0), _PANEL))
+            commands.append(("BACKGROUND", (0, 0), (-1, 0), PANEL))
         table = Table(
             data,
             colWidths=[w * FRAME_WIDTH for w in widths],
@@ -338,21 +195,19 @@ class _Writer:
         return table
 
     def badge(self, level: str) -> str:
-        colour = _LEVEL_COLOURS.get(level, "#5c666d")
+        colour = LEVEL_COLOURS.get(level, "#5c666d")
         return (
             f'<font backColor="{colour}" color="#ffffff"><b> {self.text(level.upper())} </b></font>'
         )
 
     def boxes(self, cells: Sequence[tuple[str, str]]) -> Table:
         """Figures in boxes side by side: (big markup, caption markup)."""
-        data = [[[self.para(big, _BIG), self.para(caption)] for big, caption in cells]]
+        data = [[[self.para(big, BIG), self.para(caption)] for big, caption in cells]]
         table = Table(
             data, colWidths=[FRAME_WIDTH / max(len(cells), 4)] * len(cells), hAlign="LEFT"
         )
         table.setStyle(
-            TableStyle(
-                [("GRID", (0, 0), (-1, -1), 0.5, _RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-            )
+            TableStyle([("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")])
         )
         return table
 
@@ -366,7 +221,7 @@ class _Writer:
         t = self.text
         counts = " · ".join(f"{n} {t(display_name(name))}" for name, n in scope.counts.items())
         sources = " · ".join(self.ids(s) for s in scope.sources)
-        rows: list[Sequence[_Cell]] = [
+        rows: list[Sequence[Cell]] = [
             ["<b>Workspace</b>", self.ids(scope.workspace)],
             ["<b>Generated</b>", t(format_time(scope.generated_at))],
             ["<b>Period assessed</b>", t(format_period(scope.period_start, scope.period_end))],
@@ -375,8 +230,8 @@ class _Writer:
             ["<b>Sources</b>", sources or "none stated"],
         ]
         return [
-            *self.heading(t(_shorten(scope.title)), _H1, 0, title="Scope"),
-            self.para("Supply-chain due-diligence report generated by oresight.", _MUTED_BODY),
+            *self.heading(t(shorten(scope.title)), H1, 0, title="Scope"),
+            self.para("Supply-chain due-diligence report generated by oresight.", MUTED_BODY),
             self.table(None, rows, (0.2, 0.8)),
         ]
 
@@ -385,7 +240,7 @@ class _Writer:
         counted = [(s, sum(f.severity is s for f in findings)) for s in reversed(Severity)]
         plural = "" if len(findings) == 1 else "s"
         out: list[Flowable] = [
-            *self.heading("Summary", _H2, 0, title="Summary"),
+            *self.heading("Summary", H2, 0, title="Summary"),
             self.boxes(
                 [(str(len(findings)), f"finding{plural}")]
                 + [(str(n), self.badge(s.value)) for s, n in counted]
@@ -393,12 +248,12 @@ class _Writer:
         ]
         if not findings:
             box = self.table(None, [[f"<b>No findings.</b> {NO_FINDINGS}"]], (1.0,))
-            box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, _MUTED, None, (2, 2))]))
+            box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, MUTED, None, (2, 2))]))
             return [*out, Spacer(1, 6), box]
         by_code: dict[str, int] = {}
         for finding in findings:
             by_code[finding.code.value] = by_code.get(finding.code.value, 0) + 1
-        glance: list[Sequence[_Cell]] = [
+        glance: list[Sequence[Cell]] = [
             [
                 self.badge(f.severity.value),
                 t(f.code.value),
@@ -410,14 +265,14 @@ class _Writer:
         ]
         return [
             *out,
-            *self.heading("By code", _H3, 1, title="By code"),
+            *self.heading("By code", H3, 1, title="By code"),
             self.table(
                 ("Code", "Findings"),
                 [[t(c), str(n)] for c, n in sorted(by_code.items())],
                 (0.5, 0.15),
                 numeric=(1,),
             ),
-            *self.heading("At a glance", _H3, 1, title="At a glance"),
+            *self.heading("At a glance", H3, 1, title="At a glance"),
             self.table(
                 ("Severity", "Code", "Subject", "Title", "Confidence"),
                 glance,
@@ -434,11 +289,11 @@ class _Writer:
         )
         strongest = (risk["strongest_response"] or "none").replace("_", " ")
         out: list[Flowable] = [
-            *self.heading("Risk assessment", _H2, 0, title="Risk assessment"),
+            *self.heading("Risk assessment", H2, 0, title="Risk assessment"),
             self.para(
                 f"Scored under the risk profile <b>{t(risk['profile_title'])}</b> "
                 f"({t(risk['profile'])}). {t(str(risk['formula']).capitalize())}.",
-                _BODY,
+                BODY,
             ),
             self.boxes(
                 [
@@ -449,7 +304,7 @@ class _Writer:
             ),
         ]
         if risk["subjects"]:
-            rows: list[Sequence[_Cell]] = []
+            rows: list[Sequence[Cell]] = []
             for item in risk["subjects"]:
                 subject = item["subject"]
                 band = self.badge(item["band"])
@@ -466,7 +321,7 @@ class _Writer:
                 label = f"{t(display_name(subject['type']))}: {t(subject.get('label') or '')} "
                 rows.append([label + self.ids(subject["id"]), f"{item['score']:g}", band, parts])
             out += [
-                *self.heading("Scores by subject", _H3, 1, title="Scores by subject"),
+                *self.heading("Scores by subject", H3, 1, title="Scores by subject"),
                 self.table(
                     (
                         "Subject",
@@ -480,20 +335,20 @@ class _Writer:
                 ),
             ]
         if risk["escalations"]:
-            out += self.heading("Escalations", _H3, 1, title="Escalations")
+            out += self.heading("Escalations", H3, 1, title="Escalations")
             for escalation in risk["escalations"]:
                 linked = ", ".join(self.link(i, t(i)) for i in escalation["finding_ids"])
                 out.append(
                     self.para(
                         f"• <b>{t(escalation['name'])}</b>: {t(escalation['description'])} "
                         f"(rule: {t(escalation['rule'])}; findings: {linked})",
-                        _BODY,
+                        BODY,
                     )
                 )
         if risk["recommendations"]:
             out += [
                 *self.heading(
-                    "Recommended measures (OECD step 3)", _H3, 1, title="Recommended measures"
+                    "Recommended measures (OECD step 3)", H3, 1, title="Recommended measures"
                 ),
                 self.table(
                     ("Finding", "Response", "Mitigation"),
@@ -502,18 +357,18 @@ class _Writer:
                 ),
             ]
         if risk["excluded"]:
-            out += self.heading("Left out by the profile", _H3, 1, title="Left out")
+            out += self.heading("Left out by the profile", H3, 1, title="Left out")
             out += [
                 self.para(
                     f"• {self.link(item['finding_id'], t(item['code']))} on "
                     f"{self.ids(item['subject']['id'])}: {t(item['reason'])}",
-                    _BODY,
+                    BODY,
                 )
                 for item in risk["excluded"]
             ]
         return out
 
-    def _recommendation(self, rec: Mapping[str, Any]) -> list[_Cell]:
+    def _recommendation(self, rec: Mapping[str, Any]) -> list[Cell]:
         t = self.text
         finding = f"{self.link(rec['finding_id'], t(rec['code']))} {t(rec['title'])}<br/>"
         response = f"<b>{t(rec['response'].replace('_', ' '))}</b>"
@@ -530,13 +385,11 @@ class _Writer:
     def gaps(self, gaps: Sequence[DataGap]) -> list[Flowable]:
         t = self.text
         out: list[Flowable] = [
-            *self.heading(
-                "Checks not made (data gaps)", _H2, 0, title="Checks not made (data gaps)"
-            )
+            *self.heading("Checks not made (data gaps)", H2, 0, title="Checks not made (data gaps)")
         ]
         if not gaps:
-            return [*out, self.para("Every rule had the data it needed.", _BODY)]
-        rows: list[Sequence[_Cell]] = [
+            return [*out, self.para("Every rule had the data it needed.", BODY)]
+        rows: list[Sequence[Cell]] = [
             [
                 t(g.rule),
                 t(g.missing),
@@ -550,7 +403,7 @@ class _Writer:
             self.para(
                 "These checks could not be made for lack of data. They are not passes: supply the "
                 "data named to have them made.",
-                _BODY,
+                BODY,
             ),
             self.table(
                 ("Rule", "Missing", "Subject", "What could not be checked"),
@@ -561,11 +414,11 @@ class _Writer:
 
     def supply_chain(self, scope: ReportScope) -> list[Flowable]:
         t = self.text
-        out = self.heading("Supply chain", _H2, 0, title="Supply chain")
+        out = self.heading("Supply chain", H2, 0, title="Supply chain")
         if not scope.tiers:
-            return [*out, self.para("No sites are recorded in this workspace.", _BODY)]
+            return [*out, self.para("No sites are recorded in this workspace.", BODY)]
         for tier in scope.tiers:
-            rows: list[Sequence[_Cell]] = [
+            rows: list[Sequence[Cell]] = [
                 [
                     t(site.name or "—"),
                     self.ids(site.id),
@@ -579,7 +432,7 @@ class _Writer:
                 for site in tier.sites
             ]
             out += [
-                *self.heading(t(tier.name), _H3, 1, title=self.text.printable(tier.name)),
+                *self.heading(t(tier.name), H3, 1, title=self.text.printable(tier.name)),
                 self.table(
                     (
                         "Name",
@@ -599,33 +452,33 @@ class _Writer:
 
     def findings(self, findings: Sequence[Finding]) -> list[Flowable]:
         out: list[Flowable] = [
-            *self.heading("Findings", _H2, 0, title="Findings", room=260),
+            *self.heading("Findings", H2, 0, title="Findings", room=260),
             self.para(
                 "Severity says how serious the red flag would be if it holds; confidence (0 to 1) "
                 "says how sure the rule is that it holds on this evidence. Each finding names the "
                 "rule and rule version that raised it, so it can be checked by running the same "
                 "rule on the same records.",
-                _MUTED_BODY,
+                MUTED_BODY,
             ),
         ]
         if not findings:
-            return [*out, self.para("No findings.", _BODY)]
+            return [*out, self.para("No findings.", BODY)]
         for position, finding in enumerate(findings, start=1):
             if position == 1 or finding.severity is not findings[position - 2].severity:
                 count = sum(f.severity is finding.severity for f in findings)
                 text = f"{count} finding{'' if count == 1 else 's'}"
                 title = f"{finding.severity.value.capitalize()}: {text}"
                 badge = self.badge(finding.severity.value)
-                out += self.heading(f"{badge} {text}", _H3, 1, title=title, room=180)
+                out += self.heading(f"{badge} {text}", H3, 1, title=title, room=180)
             out += self._finding(finding, key=f"finding-{position}")
         return out
 
     def _finding(self, finding: Finding, *, key: str) -> list[Flowable]:
         t = self.text
-        heading = f"{finding.code.value} — {_shorten(finding.title)}"
+        heading = f"{finding.code.value} — {shorten(finding.title)}"
         subject = finding.subject
         label = f"{t(subject.label)} " if subject.label else ""
-        rows: list[Sequence[_Cell]] = [
+        rows: list[Sequence[Cell]] = [
             ["Subject", f"{t(display_name(subject.type.value))}: {label}{self.ids(subject.id)}"],
             ["Severity", t(finding.severity.value)],
             ["Confidence", f"{finding.confidence:.2f}"],
@@ -633,9 +486,9 @@ class _Writer:
             ["Period", t(format_period(finding.period.start, finding.period.end))],
             ["Finding id", self.ids(finding.id)],
         ]
-        evidence: list[Sequence[_Cell]] = []
+        evidence: list[Sequence[Cell]] = []
         for item in finding.evidence:
-            figures: _Cell = "—"
+            figures: Cell = "—"
             if item.data:
                 figures = [
                     self.para(f"{t(display_name(key))}: {t(format_value(value))}")
@@ -647,14 +500,14 @@ class _Writer:
         return [
             *self.heading(
                 f"{self.badge(finding.severity.value)} {t(heading)}",
-                _H4,
+                H4,
                 2,
                 title=t.printable(heading),
                 key=key,
             ),
             self.table(None, rows, (0.16, 0.84)),
             Spacer(1, 3),
-            self.para(t(finding.explanation), _BODY),
+            self.para(t(finding.explanation), BODY),
             self.table(("Evidence", "Id", "Note", "Figures"), evidence, (0.12, 0.3, 0.24, 0.34)),
         ]
 
@@ -667,7 +520,7 @@ class _Writer:
                 f"{self.ids(scope.workspace)}. Every finding carries the ids of the records it "
                 "rests on; the machine-readable findings document (JSON) of the same workspace "
                 "holds the same findings with the same ids.",
-                _MUTED_BODY,
+                MUTED_BODY,
             ),
         ]
         if t.replaced:
@@ -676,7 +529,7 @@ class _Writer:
                     "Some characters in the data lie outside the report's font; they are shown as "
                     "their base letter or as their code point ([U+XXXX]). The findings document "
                     "(JSON) holds the exact text.",
-                    _MUTED_BODY,
+                    MUTED_BODY,
                 )
             )
         return out
