@@ -15,6 +15,7 @@ from oresight.core.custody import (
 from oresight.core.minerals import MaterialForm, Mineral
 from oresight.core.parties import PartyRole
 from oresight.custody.graph import SightingRole, build_custody_graph
+from oresight.custody.lineage import build_lineage, forget_reading
 
 T0 = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
 MINE = "urn:epc:id:sgln:0614141.00001.0"
@@ -230,3 +231,36 @@ def test_patterns_are_not_lots() -> None:
     graph = build_custody_graph([event])
     assert graph.lot(pattern) is None
     assert graph.events["e1"] is event
+
+
+def test_a_light_graph_keeps_origins_and_first_uses_only() -> None:
+    events = [
+        commission("e1", "lot:a", 0),
+        ship("e2", "lot:a", 1, to_owner="trader-co", carrier="haulier"),
+        ship("e3", "lot:a", 2, to_owner="plant-co", carrier="haulier"),
+        transformation("e4", 9, inputs=(tonnes("lot:a", 20),), outputs=(tonnes("lot:h", 1),)),
+    ]
+    full = build_custody_graph(events)
+    light = build_custody_graph(events, custody=False, sightings=False)
+    for lot in ("lot:a", "lot:h"):
+        whole, part = full.lot(lot), light.lot(lot)
+        assert whole is not None and part is not None
+        assert part.first_use() == whole.first_use()
+        assert part.origins == whole.origins and part.consumed_by == whole.consumed_by
+        assert part.custody == []
+    node = light.lot("lot:a")
+    assert node is not None and [s.event_id for s in node.sightings] == ["e2"]
+    whole_a = full.lot("lot:a")
+    assert whole_a is not None and {c.event_id for c in whole_a.custody} == {"e1", "e2", "e3"}
+
+
+def test_the_same_events_are_read_once() -> None:
+    events = [commission("e1", "lot:a", 0), ship("e2", "lot:a", 1, to_owner="x", carrier="y")]
+    first = build_lineage(events)
+    assert build_lineage(list(events)) is first  # the very same event objects, in order
+    assert build_lineage(events[::-1]) is not first
+    copies = [event.model_copy() for event in events]
+    again = build_lineage(copies)
+    assert again is not first and again.trails.keys() == first.trails.keys()
+    forget_reading()
+    assert build_lineage(copies) is not again

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from random import Random
+
+from shapely.geometry import Point
 
 from oresight.core.findings import FindingCode, SubjectType
-from oresight.core.sites import SiteKind
+from oresight.core.sites import Site, SiteKind
+from oresight.custody.geodesy import distance_to_area_km, to_shape
 from oresight.custody.unlicensed_origin import find_unlicensed_origins, local_date
 from tests.custody.chain_builders import commission, site, square
 
@@ -81,3 +85,39 @@ def test_non_extraction_sites_and_unknown_places_without_ore_data_are_ignored() 
 def test_local_date_uses_the_event_offset() -> None:
     late_utc = commission("e1", "lot:1", MINE.id, 0.75)  # 2024-03-01T24:00Z -> 03-02 02:00 local
     assert local_date(late_utc) == date(2024, 3, 2)
+
+
+def test_nearest_licensed_area_is_the_one_measuring_every_area_finds() -> None:
+    # Areas scattered over the globe (both sides of the antimeridian, near the poles, some
+    # unlicensed): the indexed search must name the area that measuring all of them names.
+    rng = Random(7)
+    areas: list[Site] = []
+    for index in range(300):
+        lon, lat = rng.uniform(-179.5, 179.5), rng.uniform(-85, 85)
+        licence = (date(2020, 1, 1), date(2030, 1, 1)) if index % 5 else None
+        areas.append(
+            site(
+                f"urn:site:area:{index}",
+                SiteKind.CONCESSION,
+                square(lon, lat, 0.2),
+                licence=licence,
+            )
+        )
+    places = [(rng.uniform(-180, 180), rng.uniform(-89, 89)) for _ in range(60)]
+    places += [(179.9, 0.0), (-179.9, 10.0), (0.0, 89.9), (120.0, -89.9)]
+    points = [
+        site(f"urn:site:pit:{i}", SiteKind.ARTISANAL_SITE, {"type": "Point", "coordinates": [x, y]})
+        for i, (x, y) in enumerate(places)
+    ]
+    sites = {s.id: s for s in areas + points}
+    events = [commission(f"e{i}", f"lot:{i}", p.id, 0) for i, p in enumerate(points)]
+    shapes = [(to_shape(a.geometry), a) for a in areas if a.licence is not None]
+    by_event = {f.subject.id: f for f in find_unlicensed_origins(events, sites=sites)}
+    for event, (lon, lat) in zip(events, places, strict=True):
+        here = Point(lon, lat)
+        km, nearest = min(
+            ((distance_to_area_km(here, shape), a) for shape, a in shapes), key=lambda p: p[0]
+        )
+        finding = by_event[event.event_id]
+        named = finding.evidence[2]
+        assert (named.id, named.data["distance_km"]) == (nearest.id, round(km, 2)), event.event_id

@@ -22,7 +22,7 @@ from oresight.core.findings import (
     SubjectType,
 )
 from oresight.core.sites import Site
-from oresight.custody.lineage import LotTrail, build_lineage
+from oresight.custody.lineage import LotTrail, build_lineage, paused_gc
 from oresight.custody.vocabulary import normalise_biz_step
 
 RULE = "custody.broken_chain"
@@ -30,6 +30,7 @@ RULE_VERSION = "1"
 MAX_LISTED_DESCENDANTS = 20
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_broken_chains(
     events: Iterable[CustodyEvent], *, sites: Mapping[str, Site] | None = None
 ) -> list[Finding]:

@@ -48,7 +48,7 @@ from oresight.core.findings import (
 from oresight.core.sites import Site
 from oresight.custody.cahra_list import CahraEntry, CahraList, load_cahra_list
 from oresight.custody.geodesy import to_shape
-from oresight.custody.lineage import LotTrail, build_lineage
+from oresight.custody.lineage import LotTrail, build_lineage, event_order, paused_gc
 from oresight.custody.vocabulary import normalise_biz_step
 
 __all__ = [
@@ -113,6 +113,18 @@ class _SiteMatcher:
             self._cache[site.id] = self._match(site)
         return self._cache[site.id]
 
+    def all_clear(self, events: Iterable[CustodyEvent], sites: Mapping[str, Site]) -> bool:
+        """Whether every event took place at a known site already found in no listed area:
+        then the events expose nothing, and reading them would record nothing new."""
+        for event in events:
+            location = event.location()
+            if location is None:
+                continue
+            site = sites.get(location)
+            if site is None or self._cache.get(site.id, True):
+                return False
+        return True
+
     def unknown_location(self, location: str) -> None:
         why = (
             f"Location {location} is not a site of the workspace, so whether it lies in a listed "
@@ -175,6 +187,7 @@ class _SiteMatcher:
         self.gaps.setdefault(f"{site_id}\x00{missing}", gap)
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_cahra_exposure(
     events: Iterable[CustodyEvent],
     *,
@@ -216,11 +229,13 @@ def find_cahra_exposure(
 def _exposures(
     trail: LotTrail, sites: Mapping[str, Site], matcher: _SiteMatcher
 ) -> list[_Exposure]:
+    if matcher.all_clear((*trail.origins, *trail.movements, *trail.consumptions), sites):
+        return []
     steps = [(event, _origin_role(event, sites)) for event in trail.origins]
     steps += [(event, "transit") for event in trail.movements]
     steps += [(event, "processing") for event in trail.consumptions]
     exposures: list[_Exposure] = []
-    for event, role in sorted(steps, key=lambda step: (step[0].event_time, step[0].event_id)):
+    for event, role in sorted(steps, key=lambda step: event_order(step[0])):
         location = event.location()
         if location is None:
             continue

@@ -22,6 +22,12 @@ def to_shape(geometry: dict[str, Any]) -> BaseGeometry:
 
 def parse_geo_uri(uri: str) -> Point | None:
     """The point of an RFC 5870 ``geo:lat,lon`` URI, or ``None`` if ``uri`` is not one."""
+    position = parse_geo_lonlat(uri)
+    return None if position is None else Point(*position)
+
+
+def parse_geo_lonlat(uri: str) -> tuple[float, float] | None:
+    """The (lon, lat) of an RFC 5870 ``geo:lat,lon`` URI, or ``None`` if ``uri`` is not one."""
     if not uri.startswith("geo:"):
         return None
     try:
@@ -31,12 +37,17 @@ def parse_geo_uri(uri: str) -> Point | None:
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
-    return Point(lon, lat)
+    return lon, lat
 
 
 def haversine_km(a: Point, b: Point) -> float:
     """Great-circle distance in km between two lon/lat points."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    return great_circle_km(a.x, a.y, b.x, b.y)
+
+
+def great_circle_km(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
+    """Great-circle distance in km between two lon/lat positions (haversine formula)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (lon_a, lat_a, lon_b, lat_b))
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2

@@ -16,10 +16,12 @@ order; everything is kept in time order (event time, then event id).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from oresight.core.custody import (
     Action,
@@ -30,7 +32,14 @@ from oresight.core.custody import (
     SourceDestination,
 )
 from oresight.core.parties import PartyRole
-from oresight.custody.lineage import is_pattern, moved, originated
+from oresight.custody.lineage import (
+    PATTERN_PREFIX,
+    is_movement_step,
+    is_pattern,
+    originated,
+    paused_gc,
+    read_events,
+)
 from oresight.custody.vocabulary import normalise_biz_step
 
 
@@ -108,12 +117,12 @@ class Transformation:
     inputs: tuple[Flow, ...]
     outputs: tuple[Flow, ...]
 
-    @property
+    @cached_property  # read by every check of the transformation; its events never change
     def main_event(self) -> CustodyEvent:
         """The event that records the outputs (the first such), else the first event."""
         return next((e for e in self.events if e.produced()), self.events[0])
 
-    @property
+    @cached_property
     def location(self) -> str | None:
         """Where the transformation happened: the location of its main event."""
         return self.main_event.location()
@@ -178,10 +187,6 @@ class LotNode:
         return changes[-1].after if changes else ()
 
 
-def _order(event: CustodyEvent) -> tuple[datetime, str]:
-    return (event.event_time, event.event_id)
-
-
 def _flows(
     event: CustodyEvent, epcs: tuple[str, ...], entries: tuple[QuantityElement, ...]
 ) -> tuple[Flow, ...]:
@@ -199,13 +204,8 @@ def output_flows(event: CustodyEvent) -> tuple[Flow, ...]:
     return _flows(event, event.output_epc_list, event.output_quantity_list)
 
 
-def _role(event: CustodyEvent, identifier: str) -> SightingRole:
-    if identifier in originated(event):
-        return SightingRole.ORIGIN
-    if event.type is EventType.TRANSFORMATION and identifier in event.consumed():
-        return SightingRole.CONSUMPTION
-    if identifier in moved(event):
-        return SightingRole.MOVEMENT
+def _other_role(event: CustodyEvent, identifier: str) -> SightingRole:
+    """The role of a listed identifier the event neither creates, consumes nor moves."""
     if event.type is EventType.AGGREGATION and identifier != event.parent_id:
         if event.action is Action.ADD:
             return SightingRole.AGGREGATION
@@ -214,28 +214,72 @@ def _role(event: CustodyEvent, identifier: str) -> SightingRole:
     return SightingRole.OBSERVATION
 
 
-def _parties(entries: tuple[SourceDestination, ...], role: PartyRole) -> tuple[str, ...]:
-    # The same reading of CBV source/destination types as CustodyEvent.party_refs.
-    return tuple(
-        e.id for e in entries if e.type.rsplit("-", 1)[-1].rsplit(":", 1)[-1] == role.value
-    )
+_is_pattern_id = operator.methodcaller("startswith", PATTERN_PREFIX)
+
+
+class _Step:
+    """A business step as written, read once: its CBV short name, and whether it moves."""
+
+    def __init__(self, written: str | None) -> None:
+        self.name = normalise_biz_step(written)
+        self.moving = is_movement_step(written)
+
+
+def _quantities(event: CustodyEvent) -> dict[str, QuantityElement]:
+    """The quantity entry of each class the event lists (own, child, output, then input lists:
+    a later list's entry wins), read straight from quantityList when the others are empty."""
+    if event.child_quantity_list or event.output_quantity_list or event.input_quantity_list:
+        return event.quantities() | {q.epc_class: q for q in event.input_quantity_list}
+    return {q.epc_class: q for q in event.quantity_list}
+
+
+_USES = frozenset({SightingRole.MOVEMENT, SightingRole.CONSUMPTION})
+"""Roles of a sighting that use a lot (see :meth:`LotNode.first_use`)."""
+
+_PARTY_ROLES = (PartyRole.OWNING_PARTY, PartyRole.POSSESSING_PARTY)
+_ROLE_OF_TYPE: dict[str, str] = {}
+"""Source/destination type spellings already read, and the role each names."""
+
+
+def _parties(entries: tuple[SourceDestination, ...]) -> dict[str, tuple[str, ...]]:
+    """The party ids of each role, in list order: the same reading of CBV source/destination
+    types as CustodyEvent.party_refs."""
+    found: dict[str, list[str]] = {}
+    for entry in entries:
+        role = _ROLE_OF_TYPE.get(entry.type)
+        if role is None:
+            role = entry.type.rsplit("-", 1)[-1].rsplit(":", 1)[-1]
+            if len(_ROLE_OF_TYPE) < 4096:  # bounded: types are open-ended URIs
+                _ROLE_OF_TYPE[entry.type] = role
+        found.setdefault(role, []).append(entry.id)
+    return {role: tuple(ids) for role, ids in found.items()}
 
 
 class CustodyGraph:
     """Lots, containers and transformations of a custody record, in time order."""
 
-    def __init__(self, events: Iterable[CustodyEvent]) -> None:
+    def __init__(
+        self, events: Iterable[CustodyEvent], *, custody: bool = True, sightings: bool = True
+    ) -> None:
         self.events: dict[str, CustodyEvent] = {}
         self.lots: dict[str, LotNode] = {}
         self.transformations: dict[str, Transformation] = {}
+        self._custody = custody
+        self._all_sightings = sightings
+        self._steps: dict[str | None, _Step] = {}
+        with paused_gc():
+            self._read_all(events)
+
+    def _read_all(self, events: Iterable[CustodyEvent]) -> None:
         grouped: dict[str, list[CustodyEvent]] = {}
-        for event in sorted(events, key=_order):
+        reading = read_events(events)
+        for event, identifiers in zip(reading.ordered(), reading.touched(), strict=True):
             self.events.setdefault(event.event_id, event)
-            self._read(event)
+            self._read(event, identifiers)
             if event.type is EventType.TRANSFORMATION:
                 grouped.setdefault(event.transformation_id or event.event_id, []).append(event)
         records = [self._transformation(key, group) for key, group in grouped.items()]
-        for record in sorted(records, key=lambda t: (t.time, t.key)):
+        for record in sorted(records, key=lambda t: (t.time.astimezone(UTC), t.key)):
             self.transformations[record.key] = record
             for flow in record.inputs:
                 self.node(flow.identifier).consumed_by.append(record.key)
@@ -248,44 +292,80 @@ class CustodyGraph:
             self.lots[identifier] = LotNode(identifier)
         return self.lots[identifier]
 
-    def _read(self, event: CustodyEvent) -> None:
-        quantities = event.quantities() | {q.epc_class: q for q in event.input_quantity_list}
-        listed = tuple(i for i in event.touched() if not is_pattern(i))
+    def _read(self, event: CustodyEvent, listed: tuple[str, ...]) -> None:
+        """Record the event; ``listed``: what :func:`touched` says of it."""
+        if any(map(_is_pattern_id, listed)):
+            listed = tuple(i for i in listed if not is_pattern(i))
+        if not listed:  # no sighting, no change of custody (it names no lot)
+            if event.type is EventType.AGGREGATION and event.parent_id:
+                self._aggregate(event, event.parent_id)
+            return
+        # The role of each identifier: origin, consumption, movement, in that precedence.
+        created = originated(event)
+        transformation = event.type is EventType.TRANSFORMATION
+        consumed = event.consumed() if transformation else ()
+        step = self._steps.get(event.biz_step)
+        if step is None:
+            step = self._steps[event.biz_step] = _Step(event.biz_step)
+        # moved(event) is every identifier the event lists, or none: ask only which.
+        moving = not transformation and step.moving
+        lots = self.lots
+        quantities: dict[str, QuantityElement] | None = None
         for identifier in listed:
-            node = self.node(identifier)
-            role = _role(event, identifier)
-            if role is SightingRole.ORIGIN:
+            node = lots.get(identifier)
+            if node is None:
+                node = lots[identifier] = LotNode(identifier)
+            if identifier in created:
+                role = SightingRole.ORIGIN
                 node.origins.append(event)
+            elif identifier in consumed:
+                role = SightingRole.CONSUMPTION
+            elif moving:
+                role = SightingRole.MOVEMENT
+            else:
+                role = _other_role(event, identifier)
+            if not self._all_sightings and (node.sightings or role not in _USES):
+                continue  # only the first use is kept
+            if quantities is None:
+                quantities = _quantities(event)
             node.sightings.append(
                 Sighting(
                     event.event_id,
                     event.event_time,
                     event.location(),
                     role,
-                    normalise_biz_step(event.biz_step),
+                    step.name,
                     quantities.get(identifier),
                 )
             )
-        for party_role in (PartyRole.OWNING_PARTY, PartyRole.POSSESSING_PARTY):
-            self._record_custody(event, party_role, listed)
+        if self._custody and event.destination_list:  # no destination: no change to record
+            after = _parties(event.destination_list)
+            before = _parties(event.source_list)
+            for party_role in _PARTY_ROLES:
+                self._record_custody(
+                    event, party_role, listed, after.get(party_role, ()), before.get(party_role, ())
+                )
         if event.type is EventType.AGGREGATION and event.parent_id:
             self._aggregate(event, event.parent_id)
 
     def _record_custody(
-        self, event: CustodyEvent, role: PartyRole, identifiers: tuple[str, ...]
+        self,
+        event: CustodyEvent,
+        role: PartyRole,
+        identifiers: tuple[str, ...],
+        after: tuple[str, ...],
+        before: tuple[str, ...],
     ) -> None:
-        after = _parties(event.destination_list, role)
-        before = _parties(event.source_list, role)
         if not after:
             return
         change = CustodyChange(
             event.event_id, event.event_time, event.location(), role, identifiers, before, after
         )
+        changed = set(after) != set(before)
         for identifier in identifiers:
             node = self.node(identifier)
             # The first naming of a holder counts as a change: it is where custody starts.
-            known = any(c.role is role for c in node.custody)
-            if set(after) != set(before) or not known:
+            if changed or not any(c.role is role for c in node.custody):
                 node.custody.append(change)
 
     def _aggregate(self, event: CustodyEvent, parent: str) -> None:
@@ -371,6 +451,13 @@ class CustodyGraph:
         return list(seen)
 
 
-def build_custody_graph(events: Iterable[CustodyEvent]) -> CustodyGraph:
-    """Read the custody graph of ``events`` (any order)."""
-    return CustodyGraph(events)
+def build_custody_graph(
+    events: Iterable[CustodyEvent], *, custody: bool = True, sightings: bool = True
+) -> CustodyGraph:
+    """Read the custody graph of ``events`` (any order).
+
+    For a reader that needs less, and a record of millions of events: with ``custody`` false,
+    changes of owner and possessor are not read (every node's ``custody`` stays empty); with
+    ``sightings`` false, a node keeps only its first movement or consumption (what
+    :meth:`LotNode.first_use` answers), not every sighting."""
+    return CustodyGraph(events, custody=custody, sightings=sightings)

@@ -55,6 +55,7 @@ from oresight.core.findings import (
 from oresight.core.minerals import Mineral
 from oresight.core.sites import Site
 from oresight.custody.graph import build_custody_graph
+from oresight.custody.lineage import paused_gc
 from oresight.custody.mass_balance_content import (
     Balance,
     ContentReader,
@@ -96,6 +97,7 @@ __all__ = [
 # -- the rule -------------------------------------------------------------------------------------
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_mass_balance_violations(
     events: Iterable[CustodyEvent],
     *,
@@ -108,7 +110,8 @@ def find_mass_balance_violations(
     the module's docstring.
     """
     settings = params or MassBalanceParams()
-    graph = build_custody_graph(events)
+    # Balances need no owners, and of a lot's sightings only its first use.
+    graph = build_custody_graph(events, custody=False, sightings=False)
     places = Places(sites)
     reader = ContentReader(graph, settings, places)
     balances = [b for record in graph.transformations.values() for b in reader.balances(record)]

@@ -206,7 +206,6 @@ class ContentReader:
         depth: int = 0,
     ) -> None:
         identifier = flow.identifier
-        subject = Subject(type=SubjectType.LOT, id=identifier)
         if side == "input":
             master = self.graph.master_data(identifier)
         entry = flow.quantity
@@ -230,7 +229,7 @@ class ContentReader:
             unresolved.append(identifier)
             self.gap(
                 "quantity",
-                subject,
+                _lot_subject(identifier),
                 f"{context} could not be drawn: {identifier} is listed as an EPC with no "
                 "quantity, and no container contents are recorded for it at that time. Give its "
                 "mass in a quantityList entry with a mass unit such as KGM or TNE.",
@@ -242,7 +241,7 @@ class ContentReader:
             field_name = "quantity" if entry.quantity is None else "uom"
             self.gap(
                 field_name,
-                subject,
+                _lot_subject(identifier),
                 f"{context} could not be drawn: event {flow.event_id} gives lot {identifier} "
                 f"{problem}. Give its mass with a mass unit such as KGM or TNE.",
             )
@@ -251,12 +250,12 @@ class ContentReader:
         kg = entry.quantity * lookup_unit(entry.uom).factor
         lot_mineral = (master.mineral if master else None) or mineral
         form = master.form if master else None
-        where = self._master_source(identifier, side)
         if lot_mineral is None:
             unresolved.append(identifier)
+            where = self._master_source(identifier, side)
             self.gap(
                 "ore:mineral",
-                subject,
+                _lot_subject(identifier),
                 f"{context} could not be drawn: lot {identifier} has no ore:mineral ({where}).",
             )
             return
@@ -266,6 +265,7 @@ class ContentReader:
             typical = self.table.typical_grade(lot_mineral, form)
             if typical is None or not self.params.assume_typical_grades:
                 unresolved.append(identifier)
+                where = self._master_source(identifier, side)
                 why = (
                     "typical grades are not allowed by the parameters"
                     if typical is not None
@@ -274,7 +274,7 @@ class ContentReader:
                 )
                 self.gap(
                     "ore:gradePercent",
-                    subject,
+                    _lot_subject(identifier),
                     f"{context} could not be drawn: lot {identifier} has no ore:gradePercent "
                     f"({where}), and {why}. Give the lot's assayed grade.",
                 )
@@ -295,6 +295,10 @@ class ContentReader:
             event = origin.event_id if origin else "the transformation"
             return f"lot master data (ilmd) of event {event}"
         return "no event records the lot's origin, so it has no lot master data"
+
+
+def _lot_subject(identifier: str) -> Subject:
+    return Subject(type=SubjectType.LOT, id=identifier)
 
 
 def _mass_problem(quantity: float | None, uom: str | None) -> str | None:

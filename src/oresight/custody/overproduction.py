@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
-from oresight.core.custody import Action, CustodyEvent, EventType
+from oresight.core.custody import CustodyEvent
 from oresight.core.findings import (
     DataGap,
     Evidence,
@@ -40,6 +41,7 @@ from oresight.core.findings import (
 )
 from oresight.core.minerals import MaterialForm
 from oresight.core.sites import Site, SiteKind
+from oresight.custody.lineage import paused_gc, read_events
 from oresight.custody.overproduction_checks import (
     Extraction,
     OutputCheck,
@@ -74,6 +76,7 @@ __all__ = [
 ]
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_origin_overproduction(
     events: Iterable[CustodyEvent],
     *,
@@ -86,8 +89,9 @@ def find_origin_overproduction(
     windows: dict[str, PeriodWindow] = {}
     unknown: dict[str, int] = defaultdict(int)
     seen: set[str] = set()
-    for event in events:
-        if event.event_id in seen or not _is_extraction_claim(event):
+    periods: dict[date, tuple[str, PeriodWindow]] = {}  # days repeat: find each period once
+    for event in read_events(events).commissioning():  # the extraction claims, in order
+        if event.event_id in seen:
             continue
         seen.add(event.event_id)
         location = event.location()
@@ -98,7 +102,10 @@ def find_origin_overproduction(
             continue
         if not site.is_extraction_site:
             continue
-        window_key, window = period_window(local_date(event), settings.period)
+        day = local_date(event)
+        if day not in periods:
+            periods[day] = period_window(day, settings.period)
+        window_key, window = periods[day]
         windows[window_key] = window
         buckets[(site.id, window_key)].extend(extractions_of(event, site))
 
@@ -113,10 +120,6 @@ def find_origin_overproduction(
         else:
             _note_gaps(gaps[site_id], lots, window, checks)
     return RuleOutcome(findings=tuple(findings), gaps=_gaps(gaps, unknown, sites))
-
-
-def _is_extraction_claim(event: CustodyEvent) -> bool:
-    return event.type is EventType.OBJECT and event.action is Action.ADD
 
 
 def _raw_mineral(event: CustodyEvent) -> bool:

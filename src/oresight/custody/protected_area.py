@@ -47,6 +47,7 @@ from oresight.core.findings import (
 from oresight.core.minerals import MaterialForm
 from oresight.core.sites import Site, SiteKind
 from oresight.custody.geodesy import AREA_TYPES, EARTH_RADIUS_KM, parse_geo_uri, to_shape
+from oresight.custody.lineage import paused_gc, read_events
 from oresight.custody.site_features import SITE_FIELDS, SourceRecord, UniqueSites, checked_geometry
 
 RULE = "site.protected_area_origin"
@@ -134,6 +135,7 @@ def area_km2(geometry: BaseGeometry) -> float:
     return sum(area_km2(part) for part in parts)
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_protected_area_origins(
     events: Iterable[CustodyEvent],
     *,
@@ -168,7 +170,8 @@ def find_protected_area_origins(
     tree = shapely.STRtree([shape for _, shape in polygons])
     hits: dict[tuple[str, str], _Hit] = {}
     origins = 0
-    for event in sorted(events, key=lambda e: (e.event_time, e.event_id)):
+    # Only commissioning events can be origins (see _origin): sort those alone.
+    for event in read_events(events).commissioning_in_time_order():
         origin = _origin(event, sites)
         if origin is None:
             continue

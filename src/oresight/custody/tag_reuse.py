@@ -22,7 +22,7 @@ again (an AggregationEvent ``ADD`` to an existing parent) are ordinary and not c
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -43,7 +43,7 @@ from oresight.core.findings import (
 )
 from oresight.core.sites import Site
 from oresight.core.units import Dimension, lookup_unit
-from oresight.custody.lineage import LotTrail, build_lineage
+from oresight.custody.lineage import LotTrail, paused_gc, read_events
 from oresight.custody.vocabulary import normalise_biz_step
 
 RULE = "custody.tag_reuse"
@@ -118,6 +118,7 @@ class _Reuse:
         return list(dict.fromkeys(loc for loc in locations if loc is not None))
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_tag_reuse(
     events: Iterable[CustodyEvent],
     *,
@@ -127,12 +128,13 @@ def find_tag_reuse(
     """One finding per identifier created more than once, or recorded after it was consumed."""
     settings = params or TagReuseParams()
     recorded = list(events)
-    lineage = build_lineage(recorded)
+    reading = read_events(recorded)
+    lineage = reading.lineage()
     findings: list[Finding] = []
     any_creation = False
     for identifier in sorted(lineage.trails):
         trail = lineage.trails[identifier]
-        reuse = _read_trail(trail, settings)
+        reuse = _read_trail(trail, settings, reading.in_time_order)
         any_creation = any_creation or bool(reuse.creations)
         if len(reuse.creations) > 1 or reuse.later:
             findings.append(_finding(reuse, sites))
@@ -153,10 +155,14 @@ def find_tag_reuse(
     return RuleOutcome(findings=tuple(findings), gaps=gaps)
 
 
-def _creations(trail: LotTrail) -> list[CustodyEvent]:
+_InOrder = Callable[[Iterable[CustodyEvent]], list[CustodyEvent]]
+"""Events once per event id, in time order (:meth:`EventReading.in_time_order`)."""
+
+
+def _creations(trail: LotTrail, in_order: _InOrder) -> list[CustodyEvent]:
     """Events that create the identifier, once per transformation (transformationID)."""
     kept: dict[str, CustodyEvent] = {}
-    for event in _in_order(trail.origins):
+    for event in in_order(trail.origins):
         if event.type not in (EventType.OBJECT, EventType.TRANSFORMATION):
             continue  # an aggregation ADD packs (again) into a container; nothing is created
         key = (
@@ -168,17 +174,12 @@ def _creations(trail: LotTrail) -> list[CustodyEvent]:
     return list(kept.values())
 
 
-def _in_order(events: Sequence[CustodyEvent]) -> list[CustodyEvent]:
-    by_id = {event.event_id: event for event in events}
-    return sorted(by_id.values(), key=lambda e: (e.event_time, e.event_id))
-
-
-def _read_trail(trail: LotTrail, params: TagReuseParams) -> _Reuse:
-    reuse = _Reuse(trail.identifier, _creations(trail))
+def _read_trail(trail: LotTrail, params: TagReuseParams, in_order: _InOrder) -> _Reuse:
+    reuse = _Reuse(trail.identifier, _creations(trail, in_order))
     created = {event.event_id for event in reuse.creations}
     consuming = {event.event_id for event in trail.consumptions}
     grace = timedelta(hours=params.grace_hours)
-    for event in _in_order(reuse.creations + trail.movements + trail.consumptions):
+    for event in in_order(reuse.creations + trail.movements + trail.consumptions):
         consumer = reuse.consumer
         if consumer is not None:
             same_step = (

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from oresight.core.custody import Action, CustodyEvent, EventType
+from oresight.core.custody import CustodyEvent
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import (
     DataGap,
@@ -46,6 +46,7 @@ from oresight.core.findings import (
 )
 from oresight.core.minerals import MINERALS, Mineral
 from oresight.core.sites import Site
+from oresight.custody.lineage import paused_gc, read_events
 from oresight.custody.production import ProductionRow, ProductionTable, ValueFlag
 from oresight.custody.unlicensed_origin import local_date
 
@@ -90,6 +91,7 @@ class _Declared:
         return self.content_t + self.gross_t
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_transit_country_origins(
     events: Iterable[CustodyEvent],
     *,
@@ -174,9 +176,7 @@ def _declared_volumes(
     events: Iterable[CustodyEvent], sites: Mapping[str, Site]
 ) -> tuple[dict[tuple[str, str, int], _Declared], list[DataGap]]:
     volumes = _Volumes()
-    for event in sorted(events, key=lambda e: (e.event_time, e.event_id)):
-        if event.type is not EventType.OBJECT or event.action is not Action.ADD:
-            continue
+    for event in read_events(events).commissioning_in_time_order():
         location = event.location()
         site = sites.get(location) if location else None
         if site is not None and site.is_extraction_site:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -48,8 +48,14 @@ from oresight.core.findings import (
     SubjectType,
 )
 from oresight.core.sites import Site
-from oresight.custody.geodesy import AREA_TYPES, haversine_km, parse_geo_uri, to_shape
-from oresight.custody.lineage import build_lineage
+from oresight.custody.geodesy import (
+    AREA_TYPES,
+    great_circle_km,
+    haversine_km,
+    parse_geo_lonlat,
+    to_shape,
+)
+from oresight.custody.lineage import paused_gc, read_events
 from oresight.custody.travel_params import (
     TransportMode,
     TravelParams,
@@ -74,9 +80,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class _Place:
-    point: Point
+    lon: float
+    lat: float
     radius_km: float
-    """How far from ``point`` the lot may have been: the extent of an area site."""
+    """How far from (lon, lat) the lot may have been: the extent of an area site."""
     label: str
 
 
@@ -115,6 +122,7 @@ class _Leg:
         return self.net_km / self.elapsed_hours if self.elapsed_hours > 0 else None
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_impossible_travel(
     events: Iterable[CustodyEvent],
     *,
@@ -128,12 +136,14 @@ def find_impossible_travel(
     Raises :class:`InvalidInput` naming the event of an ``ore:transportMode`` that names no mode.
     """
     settings = params or TravelParams()
-    lineage = build_lineage(events)
+    reading = read_events(events)
+    lineage = reading.lineage()
     locator = _Locator(sites)
+    modes = _DeclaredModes(settings)
     findings: list[Finding] = []
     for identifier in sorted(lineage.trails):
         trail = lineage.trails[identifier]
-        sightings = _unique(trail.origins + trail.movements + trail.consumptions)
+        sightings = reading.in_time_order((*trail.origins, *trail.movements, *trail.consumptions))
         if len(sightings) < 2:
             continue
         placed: list[tuple[CustodyEvent, _Place]] = []
@@ -141,16 +151,79 @@ def find_impossible_travel(
             place = locator.place(event, identifier)
             if place is not None:
                 placed.append((event, place))
-        legs = [_leg(a, b, settings) for a, b in pairwise(placed)]
-        impossible = [leg for leg in legs if leg.net_km > 0 and leg.excess > 1]
+        if len(placed) < 2:
+            continue
+        declared = [modes.of(event) for event, _ in placed]  # in leg order: the same first error
+        impossible = [
+            leg
+            for (a, b), pair in zip(pairwise(placed), pairwise(declared), strict=True)
+            if (leg := _impossible_leg(a, b, pair, settings, modes.fallback))
+        ]
         if impossible:
             findings.append(_finding(identifier, impossible, settings, sites))
     return RuleOutcome(findings=tuple(findings), gaps=locator.gaps())
 
 
-def _unique(events: Sequence[CustodyEvent]) -> list[CustodyEvent]:
-    by_id = {event.event_id: event for event in events}
-    return sorted(by_id.values(), key=lambda e: (e.event_time, e.event_id))
+class _DeclaredModes:
+    """The transport mode each event declares, read once per event (``None``: none declared)."""
+
+    def __init__(self, params: TravelParams) -> None:
+        self._params = params
+        self._read: dict[int, TransportMode | None] = {}
+        self._named: dict[str, TransportMode] = {}
+        self.fallback = params.fallback()
+
+    def of(self, event: CustodyEvent) -> TransportMode | None:
+        key = id(event)  # the events outlive this reading
+        if key not in self._read:
+            # No extension fields: nothing declared (declared_mode looks only among them).
+            raw = declared_mode(event) if event.extensions else None
+            self._read[key] = None if raw is None else self._named_mode(raw, event)
+        return self._read[key]
+
+    def _named_mode(self, raw: object, event: CustodyEvent) -> TransportMode:
+        if not isinstance(raw, str):
+            return self._params.mode_named(raw, event)
+        if raw not in self._named:
+            self._named[raw] = self._params.mode_named(raw, event)  # raises, naming the event
+        return self._named[raw]
+
+
+def _impossible_leg(
+    start: tuple[CustodyEvent, _Place],
+    end: tuple[CustodyEvent, _Place],
+    modes: tuple[TransportMode | None, TransportMode | None],
+    params: TravelParams,
+    fallback: TransportMode,
+) -> _Leg | None:
+    """The leg from ``start`` to ``end`` when no plausible transport explains it (see _Leg's
+    ``net_km`` and ``excess``), else ``None``; measured before any leg object is made.
+
+    ``modes``: what each event declares; the faster counts (the first of equals)."""
+    (first, first_place), (second, second_place) = start, end
+    if first_place is second_place:
+        return None  # the same site: no distance (the great circle from a place to itself is 0)
+    distance = great_circle_km(first_place.lon, first_place.lat, second_place.lon, second_place.lat)
+    net = max(0.0, distance - first_place.radius_km - second_place.radius_km)
+    if net <= 0:
+        return None
+    declared = [mode for mode in modes if mode is not None]
+    mode = max(declared, key=lambda m: m.max_kmh) if declared else fallback
+    elapsed = abs((second.event_time - first.event_time).total_seconds()) / 3600
+    reachable = mode.max_kmh * (elapsed + params.slack_hours)
+    if reachable > 0 and net / reachable <= 1:
+        return None
+    return _Leg(
+        start=first,
+        end=second,
+        start_place=first_place,
+        end_place=second_place,
+        distance_km=distance,
+        elapsed_hours=elapsed,
+        mode=mode,
+        declared=bool(declared),
+        slack_hours=params.slack_hours,
+    )
 
 
 class _Locator:
@@ -164,9 +237,10 @@ class _Locator:
         self._no_location: set[str] = set()
 
     def place(self, event: CustodyEvent, identifier: str) -> _Place | None:
-        point = parse_geo_uri(event.read_point or "")
-        if point is not None:
-            return _Place(point, 0.0, f"{point.y:.5f}, {point.x:.5f} (lat, lon)")
+        position = parse_geo_lonlat(event.read_point or "")
+        if position is not None:
+            lon, lat = position
+            return _Place(lon, lat, 0.0, f"{lat:.5f}, {lon:.5f} (lat, lon)")
         location = event.location()
         if location is None:
             self._no_location.add(event.event_id)
@@ -180,13 +254,14 @@ class _Locator:
         return place
 
     def _site_place(self, location: str) -> _Place | None:
-        point = parse_geo_uri(location)
-        if point is not None:
-            return _Place(point, 0.0, location)
+        position = parse_geo_lonlat(location)
+        if position is not None:
+            return _Place(*position, 0.0, location)
         site = self._sites.get(location)
         if site is None or site.geometry is None:
             return None
-        return _Place(*_centre_and_radius(site.geometry), site.label())
+        centre, radius = _centre_and_radius(site.geometry)
+        return _Place(centre.x, centre.y, radius, site.label())
 
     def gaps(self) -> tuple[DataGap, ...]:
         gaps: list[DataGap] = []
@@ -245,29 +320,6 @@ def _centre_and_radius(geometry: Mapping[str, Any]) -> tuple[Point, float]:
         centre = shape.centroid
         corners = list(shape.geoms)
     return centre, max(haversine_km(centre, corner) for corner in corners)
-
-
-def _leg(
-    start: tuple[CustodyEvent, _Place], end: tuple[CustodyEvent, _Place], params: TravelParams
-) -> _Leg:
-    (first, first_place), (second, second_place) = start, end
-    declared = [
-        params.mode_named(raw, event)
-        for event in (first, second)
-        if (raw := declared_mode(event)) is not None
-    ]
-    mode = max(declared, key=lambda m: m.max_kmh) if declared else params.fallback()
-    return _Leg(
-        start=first,
-        end=second,
-        start_place=first_place,
-        end_place=second_place,
-        distance_km=haversine_km(first_place.point, second_place.point),
-        elapsed_hours=abs((second.event_time - first.event_time).total_seconds()) / 3600,
-        mode=mode,
-        declared=bool(declared),
-        slack_hours=params.slack_hours,
-    )
 
 
 def _finding(

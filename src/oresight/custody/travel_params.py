@@ -144,12 +144,18 @@ def declared_mode(event: CustodyEvent) -> object | None:
     document's ``@context``, when it is written as the full IRI, or with the undeclared prefix
     ``ore`` (a common slip).
     """
-    prefixes = [p for p, iri in event.namespaces.items() if iri == ORE_NAMESPACE]
-    if "ore" not in event.namespaces:
-        prefixes.append("ore")
-    keys = [f"{p}:{TRANSPORT_MODE_TERM}" for p in prefixes] + [ORE_NAMESPACE + TRANSPORT_MODE_TERM]
-    for key in keys:
+    for key in _mode_keys(tuple(event.namespaces.items())):
         value: object = event.extensions.get(key)
         if value is not None and value != "":
             return value
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _mode_keys(namespaces: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    # The keys the field may be written under, given the document's prefixes: asked for every
+    # event, from the few @context declarations a record uses.
+    prefixes = [p for p, iri in namespaces if iri == ORE_NAMESPACE]
+    if "ore" not in dict(namespaces):
+        prefixes.append("ore")
+    return (*(f"{p}:{TRANSPORT_MODE_TERM}" for p in prefixes), ORE_NAMESPACE + TRANSPORT_MODE_TERM)

@@ -10,18 +10,25 @@ mine, artisanal site or concession. The rule checks two independent things:
 The second check catches the front-mine pattern: a declared site with paperwork in order, whose
 coordinates are nowhere near any licensed concession. It runs only where the workspace maps at
 least one extraction area (a polygon); without a concession map there is nothing to check against.
+
+The areas are indexed once per call (an R-tree of their bounding boxes), so a point inside a
+licensed area is found among the few areas around it; for a point outside every one, the nearest
+licensed area is searched within a box that provably holds every area nearer (great-circle
+distance) than the best found so far, so the answer is the same as measuring every area.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
-from shapely.geometry import Point
+import shapely
+from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
-from oresight.core.custody import Action, CustodyEvent, EventType
+from oresight.core.custody import CustodyEvent
 from oresight.core.findings import (
     Evidence,
     EvidenceKind,
@@ -34,7 +41,14 @@ from oresight.core.findings import (
 )
 from oresight.core.minerals import MaterialForm
 from oresight.core.sites import Site
-from oresight.custody.geodesy import AREA_TYPES, distance_to_area_km, parse_geo_uri, to_shape
+from oresight.custody.geodesy import (
+    AREA_TYPES,
+    EARTH_RADIUS_KM,
+    distance_to_area_km,
+    parse_geo_lonlat,
+    to_shape,
+)
+from oresight.custody.lineage import paused_gc, read_events
 
 RULE = "custody.unlicensed_origin"
 RULE_VERSION = "1"
@@ -47,32 +61,64 @@ class _Area:
     shape: BaseGeometry
 
 
+@paused_gc()  # builds and drops large structures: no collector passes meanwhile
 def find_unlicensed_origins(
     events: Iterable[CustodyEvent], *, sites: Mapping[str, Site]
 ) -> list[Finding]:
     """One finding per extraction event at an unlicensed site or outside every licensed area."""
-    areas = [
-        _Area(site, to_shape(site.geometry))
-        for site in sites.values()
-        if site.is_extraction_site
-        and site.geometry is not None
-        and site.geometry["type"] in AREA_TYPES
-    ]
-    findings: list[Finding] = []
-    for event in events:
-        if event.type is not EventType.OBJECT or event.action is not Action.ADD:
-            continue
+    areas = _LicensedAreas(
+        [
+            _Area(site, to_shape(site.geometry))
+            for site in sites.values()
+            if site.is_extraction_site
+            and site.geometry is not None
+            and site.geometry["type"] in AREA_TYPES
+        ]
+    )
+    # Each extraction's finding, in order; the places still to test against the areas are
+    # tested together, then judged in their turn.
+    outcomes: list[Finding | _Extraction | None] = []
+    for event in read_events(events).commissioning():
         location = event.location()
         site = sites.get(location) if location else None
         if site is None:
-            finding = _unknown_site(event)
-        elif not site.is_extraction_site:
-            continue
-        else:
-            finding = _licence_problem(event, site) or _outside_areas(event, site, areas)
-        if finding is not None:
-            findings.append(finding)
+            outcomes.append(_unknown_site(event))
+        elif site.is_extraction_site:
+            finding = _licence_problem(event, site)
+            outcomes.append(finding if finding or not areas.all else _extraction(event, site))
+    areas.test_covered([o for o in outcomes if isinstance(o, _Extraction)])
+    findings: list[Finding] = []
+    for outcome in outcomes:
+        if isinstance(outcome, _Extraction):
+            outcome = None if outcome.covered else _outside_areas(outcome, areas)
+        if outcome is not None:
+            findings.append(outcome)
     return findings
+
+
+@dataclass
+class _Extraction:
+    """Where and on which day (local) an extraction at a licensed site took place."""
+
+    event: CustodyEvent
+    site: Site
+    lon: float
+    lat: float
+    day: date
+    covered: bool = False
+    """Whether an area licensed that day covers the place."""
+
+
+def _extraction(event: CustodyEvent, site: Site) -> _Extraction | None:
+    """The place to test: the event's ``geo:`` read point, else the site's point; ``None`` for
+    a polygon site (its own licence, checked already, covers its area) or one with no geometry."""
+    position = parse_geo_lonlat(event.read_point or "")
+    if position is None:
+        if site.geometry is None or site.geometry["type"] in AREA_TYPES:
+            return None
+        point = to_shape(site.geometry).representative_point()
+        position = (point.x, point.y)
+    return _Extraction(event, site, *position, local_date(event))
 
 
 def local_date(event: CustodyEvent) -> date:
@@ -205,39 +251,30 @@ def _licence_problem(event: CustodyEvent, site: Site) -> Finding | None:
     )
 
 
-def _outside_areas(event: CustodyEvent, site: Site, areas: Sequence[_Area]) -> Finding | None:
-    if not areas:
-        return None  # no concession map in the workspace: nothing to check the point against
-    point = parse_geo_uri(event.read_point or "")
-    if point is None:
-        if site.geometry is None or site.geometry["type"] in AREA_TYPES:
-            return None  # a polygon site's own licence, checked above, covers its area
-        point = to_shape(site.geometry).representative_point()
-    assert isinstance(point, Point)
-    day = local_date(event)
-    licensed = [a for a in areas if a.site.licence is not None and a.site.licence.valid_on(day)]
-    distances = sorted(
-        ((distance_to_area_km(point, a.shape), a) for a in licensed), key=lambda pair: pair[0]
-    )
-    if distances and distances[0][0] == 0.0:
+def _outside_areas(extraction: _Extraction, areas: _LicensedAreas) -> Finding | None:
+    """The finding on an extraction that no area licensed that day covers."""
+    event, site, day = extraction.event, extraction.site, extraction.day
+    point = Point(extraction.lon, extraction.lat)
+    nearest = areas.nearest(point, day)
+    if nearest is not None and nearest[0] == 0.0:
         return None
     where = (
         f"{_cap(_lots(event))} was commissioned on {day.isoformat()} at {site.label()}, at "
         f"{point.y:.5f}, {point.x:.5f} (lat, lon)."
     )
     evidence = [_site_evidence(site, "declared extraction site", lat=point.y, lon=point.x)]
-    if distances:
-        km, nearest = distances[0]
+    if nearest is not None:
+        km, area = nearest
         explanation = (
-            f"{where} That point is inside none of the {len(licensed)} licensed area(s) valid "
-            f"that day; the nearest, {nearest.site.label()}, is {km:.1f} km away."
+            f"{where} That point is inside none of the {areas.licensed_count(day)} licensed "
+            f"area(s) valid that day; the nearest, {area.site.label()}, is {km:.1f} km away."
         )
         evidence.append(
-            _site_evidence(nearest.site, "nearest licensed area", distance_km=round(km, 2))
+            _site_evidence(area.site, "nearest licensed area", distance_km=round(km, 2))
         )
     else:
         explanation = (
-            f"{where} None of the {len(areas)} mapped extraction area(s) held a licence valid "
+            f"{where} None of the {len(areas.all)} mapped extraction area(s) held a licence valid "
             "that day."
         )
     return _finding(
@@ -248,3 +285,99 @@ def _outside_areas(event: CustodyEvent, site: Site, areas: Sequence[_Area]) -> F
         confidence=0.85,
         site=site,
     )
+
+
+_SEARCH_DEGREES = (0.1, 1.0, 10.0, 360.0)
+"""Half-widths of the boxes searched, in turn, for a first licensed area near a point."""
+_MARGIN_DEGREES = 1e-6
+"""Widening of a search box against rounding (about 0.1 m): extra candidates cost nothing."""
+
+
+class _LicensedAreas:
+    """The mapped extraction areas, indexed by bounding box, with their licences by day."""
+
+    def __init__(self, areas: Sequence[_Area]) -> None:
+        self.all = areas
+        self._tree = shapely.STRtree([area.shape for area in areas])
+        self._counts: dict[date, int] = {}
+        # The longitude bound of _reach holds for longitudes within one turn of each other.
+        self._in_range = False
+        if areas:
+            west, _, east, _ = shapely.total_bounds([area.shape for area in areas])
+            self._in_range = bool(west >= -180 and east <= 180)
+
+    def licensed(self, index: int, day: date) -> bool:
+        """Whether area ``index`` held a licence valid on ``day``."""
+        licence = self.all[index].site.licence
+        return licence is not None and licence.valid_on(day)
+
+    def licensed_count(self, day: date) -> int:
+        """How many areas held a licence valid on ``day``."""
+        if day not in self._counts:
+            self._counts[day] = sum(1 for i in range(len(self.all)) if self.licensed(i, day))
+        return self._counts[day]
+
+    def test_covered(self, extractions: Sequence[_Extraction]) -> None:
+        """Mark each extraction that an area licensed on its day covers (all tested at once)."""
+        if not extractions or not self.all:
+            return
+        points = shapely.points([e.lon for e in extractions], [e.lat for e in extractions])
+        which, areas = self._tree.query(points)
+        inside = shapely.covers(self._tree.geometries[areas], points[which])
+        for index, area, covers in zip(
+            which.tolist(), areas.tolist(), inside.tolist(), strict=True
+        ):
+            extraction = extractions[index]
+            if covers and not extraction.covered and self.licensed(area, extraction.day):
+                extraction.covered = True
+
+    def nearest(self, point: Point, day: date) -> tuple[float, _Area] | None:
+        """The licensed area nearest to ``point`` (great circle, to its nearest edge) and how
+        far; the first in map order among equally near ones; ``None`` when none is licensed.
+
+        Any area no farther than ``bound`` km has a point within ``bound`` of ``point``, and such
+        points lie in :func:`_reach`'s boxes: a first licensed area found nearby gives the bound,
+        and every licensed area in the boxes is measured."""
+        for half in _SEARCH_DEGREES:
+            found = self._measured(point, day, self._query([_box(point.x, point.y, half, half)]))
+            if found:
+                bound = min(km for km, _, _ in found)
+                km, _, area = min(self._measured(point, day, self._query(_reach(point, bound))))
+                return km, area
+        return None
+
+    def _query(self, boxes: list[BaseGeometry] | None) -> list[int]:
+        if boxes is None or not self._in_range:
+            return list(range(len(self.all)))
+        return sorted({int(i) for bounds in boxes for i in self._tree.query(bounds)})
+
+    def _measured(
+        self, point: Point, day: date, indices: list[int]
+    ) -> list[tuple[float, int, _Area]]:
+        return [
+            (distance_to_area_km(point, self.all[i].shape), i, self.all[i])
+            for i in indices
+            if self.licensed(i, day)
+        ]
+
+
+def _box(lon: float, lat: float, half_lon: float, half_lat: float) -> BaseGeometry:
+    return box(lon - half_lon, lat - half_lat, lon + half_lon, lat + half_lat)
+
+
+def _reach(point: Point, km: float) -> list[BaseGeometry] | None:
+    """Boxes (lon/lat degrees) that hold every point within ``km`` of ``point`` on the sphere.
+
+    From the haversine formula: a point that near is within ``km / R`` radians of latitude, and
+    its longitude differs by at most ``2 asin(sin(km / 2R) / sqrt(cos lat1 cos lat2))`` modulo a
+    full turn, ``lat2`` being the band's latitude farthest from the equator; the box is repeated
+    a turn east and west. ``None`` when everything is within reach (a pole, half the globe)."""
+    angle = km / EARTH_RADIUS_KM
+    half_lat = math.degrees(angle) + _MARGIN_DEGREES
+    farthest = min(90.0, abs(point.y) + half_lat)
+    cosines = math.cos(math.radians(point.y)) * math.cos(math.radians(farthest))
+    reach = math.sin(angle / 2) / math.sqrt(cosines) if cosines > 0 else math.inf
+    if angle >= math.pi or reach >= 1:
+        return None
+    half_lon = math.degrees(2 * math.asin(reach)) * (1 + 1e-9) + _MARGIN_DEGREES
+    return [_box(point.x + turn, point.y, half_lon, half_lat) for turn in (-360.0, 0.0, 360.0)]

@@ -25,6 +25,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from oresight.core.custody import ORE_NAMESPACE, EventType, LotMasterData
@@ -176,7 +177,13 @@ def normalise_biz_step(value: object) -> str | None:
     ``None`` also answers a value that is not a string or a company-specific step URI, so that a
     caller can tell "a standard step" from "something else" in one comparison.
     """
-    return _normalise(BIZ_STEPS, value)
+    return _short_biz_step(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _short_biz_step(value: str) -> str | None:
+    # Rules ask this of every event; a record uses a handful of spellings.
+    return BIZ_STEPS.short_name(value)
 
 
 def normalise_disposition(value: object) -> str | None:

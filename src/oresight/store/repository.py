@@ -8,15 +8,18 @@ reference data, are updated in place.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from oresight.core.custody import CustodyEvent
@@ -190,9 +193,143 @@ def _upsert(
 
 
 def load_events(session: Session) -> list[CustodyEvent]:
-    """Every custody event, in event-time order."""
-    rows = session.scalars(select(EventRow.body).order_by(EventRow.event_time, EventRow.event_id))
-    return [CustodyEvent.model_validate_json(body) for body in rows]
+    """Every custody event, in event-time order (as the database orders ``event_time``, then
+    ``event_id``).
+
+    Built for millions of events:
+
+    * parts that many events hold equal (parties, business transactions, lot master data, the
+      record of which fields were given) are kept once (:class:`_SharedParts`), which halves
+      their memory;
+    * on SQLite the rows are read in storage order and sorted here, by the same key: its
+      ``ORDER BY`` reaches each row through the time index, one page read per row;
+    * the cyclic garbage collector is paused while they are read, and what is loaded is then
+      moved to its permanent generation (``gc.freeze``): each of its passes over a million
+      events takes seconds, and events form no reference cycles. Frozen objects are freed by
+      reference counting as usual; any cycle among them (the session's, say) is collectable
+      again from the next call, which unfreezes first.
+    """
+    _unfreeze_last_load()
+    shared = _SharedParts()
+    with _paused_gc():
+        if session.get_bind().dialect.name != "sqlite":
+            ordered = select(EventRow.body).order_by(EventRow.event_time, EventRow.event_id)
+            rows = session.connection().execute(ordered).scalars()
+            events = [shared.event(CustodyEvent.model_validate_json(body)) for body in rows]
+        else:
+            # SQLite stores times as text and compares text and ids byte by byte, as Python
+            # compares them (UTF-8 keeps code point order): sorting by the raw text is ORDER BY.
+            raw_time = type_coerce(EventRow.event_time, String)
+            query = select(raw_time, EventRow.event_id, EventRow.body)
+            keyed = [
+                (time, event_id, shared.event(CustodyEvent.model_validate_json(body)))
+                for time, event_id, body in session.connection().execute(query)
+            ]
+            keyed.sort(key=_by_time_and_id)
+            events = [event for _, _, event in keyed]
+            del keyed
+        _freeze_load()
+    return events
+
+
+_by_time_and_id = operator.itemgetter(0, 1)
+"""Sort key of loaded rows: the stored time's text, then the event id (unique)."""
+
+_froze = False
+"""Whether :func:`load_events` froze the collector's objects and has not unfrozen them yet."""
+
+
+def _freeze_load() -> None:
+    global _froze
+    gc.freeze()
+    _froze = True
+
+
+def _unfreeze_last_load() -> None:
+    global _froze
+    if _froze:
+        gc.unfreeze()
+        _froze = False
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class _SharedParts:
+    """Keeps one copy of what many loaded events hold equal: every part is frozen, so sharing
+    it cannot be seen except by identity and in memory (a million events shrink by about half).
+
+    * the set of fields a model was given, which pydantic keeps per object (copies are taken
+      before any change, by ``model_copy``), when it is every field, as stored rows give;
+    * quantity entries (a lot keeps its weight from one weighing to the next), parties,
+      business transactions and lot master data: small frozen models.
+
+    (Repeated short strings are shared already: pydantic's JSON reader caches them.)
+    """
+
+    def __init__(self) -> None:
+        self._all_fields: dict[type[BaseModel], set[str]] = {}
+        self._models: dict[tuple[object, ...], BaseModel] = {}
+
+    def event(self, event: CustodyEvent) -> CustodyEvent:
+        """``event``, holding shared parts where it held equal ones."""
+        self._share_fields_set(event)
+        values = event.__dict__
+        for name in _SHARED_MODEL_LISTS:
+            if values[name]:
+                values[name] = tuple(map(self._model, values[name]))
+        if values["lot_master"] is not None:
+            values["lot_master"] = self._model(values["lot_master"])
+        return event
+
+    def _every_field(self, kind: type[BaseModel]) -> set[str]:
+        every = self._all_fields.get(kind)
+        if every is None:
+            every = self._all_fields[kind] = set(kind.model_fields)
+        return every
+
+    def _share_fields_set(self, model: BaseModel) -> None:
+        """Share the model's set of given fields when it is every field."""
+        every = self._every_field(type(model))
+        given = model.__pydantic_fields_set__
+        if given is not every and given == every:
+            object.__setattr__(model, "__pydantic_fields_set__", every)
+
+    def _model(self, model: _Model) -> _Model:
+        """The first model kept with the same values as ``model``, else ``model`` itself."""
+        kind = type(model)
+        every = self._every_field(kind)
+        if model.__pydantic_fields_set__ != every:
+            return model  # given in part: equal values would not make it the same object
+        key = (kind, *model.__dict__.values())
+        kept = self._models.get(key)
+        if isinstance(kept, kind):
+            return kept
+        object.__setattr__(model, "__pydantic_fields_set__", every)
+        self._models[key] = model
+        return model
+
+
+_SHARED_MODEL_LISTS = (
+    "quantity_list",
+    "child_quantity_list",
+    "input_quantity_list",
+    "output_quantity_list",
+    "source_list",
+    "destination_list",
+    "biz_transaction_list",
+)
 
 
 def load_sites(session: Session) -> list[Site]:

@@ -33,6 +33,7 @@ from oresight.custody import (
     unlicensed_origin,
 )
 from oresight.custody.cahra import CahraList, load_cahra_list
+from oresight.custody.lineage import forget_reading
 from oresight.custody.production import ProductionTable, read_usgs_production_folder
 from oresight.risk.profiles import Profile
 from oresight.workflows.progress import Progress, no_progress
@@ -105,11 +106,14 @@ def run_analyses(
     chosen = ANALYSES if analyses is None else analyses
     findings: list[Finding] = []
     gaps: list[DataGap] = []
-    for index, analysis in enumerate(chosen):
-        progress(analysis.rule, index, len(chosen))
-        outcome = analysis.run(inputs)
-        findings.extend(outcome.findings)
-        gaps.extend(outcome.gaps)
+    try:
+        for index, analysis in enumerate(chosen):
+            progress(analysis.rule, index, len(chosen))
+            outcome = analysis.run(inputs)
+            findings.extend(outcome.findings)
+            gaps.extend(outcome.gaps)
+    finally:
+        forget_reading()  # the rules shared one reading of the events; let it go with them
     progress("analyses", len(chosen), len(chosen))
     findings.sort(key=lambda f: (-f.severity.rank, f.code.value, f.subject.id, f.id))
     return AnalysisRun(findings=findings, gaps=gaps)
