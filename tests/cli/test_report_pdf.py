@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import reportlab
 from pypdf import PdfReader
 
 from tests.cli.test_cli import commissioning, epcis, invoke, write_json
@@ -109,3 +110,17 @@ def test_unknown_format_is_a_usage_error(workspace: Path) -> None:
     assert result.exit_code == 2
     assert "docx" in result.stderr
     assert not (workspace / "reports" / "report.docx").exists()
+
+
+def test_font_option_sets_the_pdf_and_is_refused_for_html(assessed: Path, tmp_path: Path) -> None:
+    vera = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
+    result = invoke("report", "-w", str(assessed), "-f", "pdf", "--font", str(vera))
+    assert result.exit_code == 0, result.stderr
+    html = invoke("report", "-w", str(assessed), "--font", str(vera))
+    assert html.exit_code != 0 and "PDF report only" in html.stderr
+    broken = tmp_path / "broken.ttf"
+    broken.write_text("not a font", encoding="utf-8")
+    refused = invoke("report", "-w", str(assessed), "-f", "pdf", "--font", str(broken))
+    assert refused.exit_code != 0
+    assert "broken.ttf" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (assessed / "reports" / "report.html").exists()

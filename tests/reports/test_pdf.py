@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+import reportlab
 from pypdf import PdfReader
 from pypdf.generic import Destination
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from oresight.core.errors import InvalidInput
 from oresight.core.findings import (
     DataGap,
     Evidence,
@@ -32,6 +36,7 @@ from oresight.core.findings import (
 from oresight.core.sites import Licence, Site, SiteKind
 from oresight.reports.html import ReportScope, supply_chain_tiers
 from oresight.reports.pdf import FONT, MARGIN, NO_FINDINGS, render_pdf_report
+from oresight.reports.pdf_layout import load_font
 from oresight.risk.catalogue import load_catalogue
 from oresight.risk.profiles import load_profile
 from oresight.risk.scoring import score_findings
@@ -455,3 +460,49 @@ def test_hostile_text_is_shown_as_text_and_long_ids_wrap() -> None:
     for link in read.links():
         assert "f-unknown" not in _text_in(runs, link.page, link.rect)
         assert _finding_below(runs, link.target_page, link.target_y) == hostile.id
+
+
+VERA_DIR = Path(reportlab.__file__).parent / "fonts"
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _fonts_drawn(pdf: bytes) -> set[str]:
+    """The fonts text is drawn in (PostScript names, without the subset tag)."""
+    return {run.font.split("+")[-1] for run in Read(pdf).runs() if run.text.strip()}
+
+
+def test_a_named_font_family_is_found_by_its_file_names(tmp_path: Path) -> None:
+    # A family laid out as most are (Name-Regular, Name-Bold, Name-Oblique): the faces beside
+    # the regular file are found, registered and embedded. Its "bold" is Vera Bold Oblique here,
+    # so that the headings show which file was used.
+    for face, file in (("Regular", "Vera.ttf"), ("Bold", "VeraBI.ttf"), ("Oblique", "VeraIt.ttf")):
+        shutil.copy(VERA_DIR / file, tmp_path / f"Family-{face}.ttf")
+    font = load_font(tmp_path / "Family-Regular.ttf")
+    assert len({font.regular, font.bold, font.italic}) == 3
+    pdf = render_pdf_report(FINDINGS[:1], _scope(()), font=font)
+    assert _fonts_drawn(pdf) == {"BitstreamVeraSans-Roman", "BitstreamVeraSans-BoldOblique"}
+    bundled = render_pdf_report(FINDINGS[:1], _scope(()))
+    assert _fonts_drawn(bundled) == {"BitstreamVeraSans-Roman", "BitstreamVeraSans-Bold"}
+    alone = load_font(tmp_path / "Family-Regular.ttf", bold=tmp_path / "Family-Regular.ttf")
+    assert alone.bold == alone.regular
+
+
+def test_a_font_that_is_missing_or_no_truetype_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="cannot read the font file") as missing:
+        load_font(tmp_path / "none.ttf")
+    assert missing.value.file == str(tmp_path / "none.ttf")
+    bogus = tmp_path / "bogus.ttf"
+    bogus.write_bytes(b"OTTO" + bytes(200))
+    with pytest.raises(InvalidInput, match="not a TrueType font") as refused:
+        load_font(bogus)
+    assert refused.value.file == str(bogus.resolve())
+
+
+@pytest.mark.skipif(not DEJAVU.is_file(), reason=f"no DejaVu Sans on this machine ({DEJAVU})")
+def test_a_wider_font_draws_what_the_bundled_one_replaced() -> None:
+    unusual = _finding(
+        FindingCode.PARTY_SANCTIONED, Severity.HIGH, "p-1", "Owner Łódź Zbąszyń Дмитрий"
+    )
+    read = Read(render_pdf_report([unusual], _scope(()), font=load_font(DEJAVU)))
+    assert "Owner Łódź Zbąszyń Дмитрий" in read.text
+    assert "outside the report's font" not in read.text

@@ -256,11 +256,20 @@ def report(
         ReportFormat,
         typer.Option("--format", "-f", help="html (one self-contained file) or pdf (A4)."),
     ] = ReportFormat.HTML,
+    font: Annotated[
+        Path | None,
+        typer.Option(
+            "--font",
+            help="PDF only: a TrueType font file to set the report in, for scripts the bundled "
+            "Bitstream Vera lacks (e.g. DejaVuSans.ttf; its bold and italic files are found "
+            "beside it).",
+        ),
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write the due-diligence report of the stored findings, as HTML or PDF."""
     with friendly_errors(), opened(workspace) as ws:
-        path = write_report(ws, format=format, out=out, title=title)
+        path = write_report(ws, format=format, out=out, title=title, font=font)
         err_console.print(f"Report written to [bold]{path}[/]")
 
 

@@ -13,10 +13,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from oresight.core.errors import InvalidInput
 from oresight.core.findings import DataGap, Finding
 from oresight.custody.lineage import build_lineage, lots_of
 from oresight.reports.html import ReportScope, render_html_report, supply_chain_tiers
 from oresight.reports.pdf import render_pdf_report
+from oresight.reports.pdf_layout import load_font
 from oresight.store import repository
 from oresight.store.database import Workspace
 from oresight.workflows.assess import latest_risk
@@ -92,14 +94,22 @@ def write_report(
     format: ReportFormat = ReportFormat.HTML,
     out: Path | None = None,
     title: str | None = None,
+    font: Path | None = None,
 ) -> Path:
     """Render the report of the workspace's current findings in ``format`` to ``out`` (default
-    ``<workspace>/reports/report.<format>``) and return its path."""
+    ``<workspace>/reports/report.<format>``) and return its path. ``font``: a TrueType file to
+    set the PDF in (its bold and italic faces found beside it), for scripts the bundled font
+    lacks."""
+    if font is not None and format is not ReportFormat.PDF:
+        raise InvalidInput("a font applies to the PDF report only (--format pdf)", field="font")
+    family = load_font(font) if font is not None else None
     data = gather_report(workspace, title=title)
     target = out or workspace.reports_dir / format.default_file
     target.parent.mkdir(parents=True, exist_ok=True)
     if format is ReportFormat.PDF:
-        pdf = render_pdf_report(data.findings, data.scope, risk=data.risk, gaps=data.gaps)
+        pdf = render_pdf_report(
+            data.findings, data.scope, risk=data.risk, gaps=data.gaps, font=family
+        )
         target.write_bytes(pdf)
     else:
         html = render_html_report(data.findings, data.scope, risk=data.risk, gaps=data.gaps)
