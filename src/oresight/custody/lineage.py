@@ -95,6 +95,13 @@ def event_order(event: CustodyEvent) -> tuple[datetime, str]:
     return (event.event_time.astimezone(UTC), event.event_id)
 
 
+def _not_after(first: CustodyEvent, second: CustodyEvent) -> bool:
+    """Whether ``first`` comes no later than ``second`` in time order (:func:`event_order`)."""
+    if first.event_time != second.event_time:  # aware times compare as instants
+        return first.event_time < second.event_time
+    return first.event_id <= second.event_id
+
+
 def originated(event: CustodyEvent) -> tuple[str, ...]:
     """Identifiers this event records the origin of."""
     if event.type is EventType.AGGREGATION and event.action is Action.ADD and event.parent_id:
@@ -154,7 +161,13 @@ class EventReading:
     def ordered(self) -> list[CustodyEvent]:
         """The events in time order (:func:`event_order`)."""
         if self._ordered is None:
-            self._ordered = sorted(self.events, key=event_order)
+            events = self.events
+            # A workspace gives its events in time order already: checking that costs a
+            # comparison per event, sorting a key (a conversion to UTC) per event and more.
+            if all(map(_not_after, events, events[1:])):
+                self._ordered = list(events)
+            else:
+                self._ordered = sorted(events, key=event_order)
         return self._ordered
 
     def _rank_of(self) -> Callable[[CustodyEvent], int]:

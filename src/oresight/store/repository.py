@@ -111,7 +111,7 @@ def add_events(
             EventRow(
                 event_id=event.event_id,
                 type=event.type.value,
-                event_time=event.event_time,
+                event_time=event.event_time.astimezone(UTC),  # SQLite keeps no offset
                 biz_step=event.biz_step,
                 location=event.location(),
                 content_sha256=digest,
