@@ -344,6 +344,12 @@ def load_parties(session: Session) -> list[Party]:
     return [Party.model_validate_json(body) for body in rows]
 
 
+def load_party(session: Session, party_id: str) -> Party | None:
+    """One party by id, or ``None``."""
+    body = session.scalars(select(PartyRow.body).where(PartyRow.id == party_id)).first()
+    return None if body is None else Party.model_validate_json(body)
+
+
 def ingested_sources(session: Session) -> list[str]:
     """Names of the files ingested, oldest first, each once."""
     rows = session.scalars(select(IngestRow.source).order_by(IngestRow.id))

@@ -8,10 +8,11 @@ a conflicting one.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -212,3 +213,66 @@ class LedgerCheckpointRow(Base):
     size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     note: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SanctionsListRow(Base):
+    """One version of a sanctions list, as loaded from one file (identified by its SHA-256)."""
+
+    __tablename__ = "sanctions_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[str] = mapped_column(Text)
+    published: Mapped[date | None] = mapped_column(Date, nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entries: Mapped[int] = mapped_column(Integer)
+    related: Mapped[int] = mapped_column(Integer)
+
+
+class ListEntryRow(Base):
+    """A listed party of one list version: its FtM entity and the listing, as JSON (``body``)."""
+
+    __tablename__ = "list_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_version: Mapped[int] = mapped_column(
+        ForeignKey("sanctions_lists.id", ondelete="CASCADE"), index=True
+    )
+    record_id: Mapped[str] = mapped_column(ID)
+    entity_id: Mapped[str] = mapped_column(ID)
+    schema_name: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of ``body``: an entry that changes between versions gets another digest."""
+
+
+class ListRelatedRow(Base):
+    """An entity that came with a list version without being listed (FtM Ownership, ...)."""
+
+    __tablename__ = "list_related"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_version: Mapped[int] = mapped_column(
+        ForeignKey("sanctions_lists.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+
+
+class MatchDecisionRow(Base):
+    """An analyst's decision on a match between a party and a list entry."""
+
+    __tablename__ = "match_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[str] = mapped_column(ID, index=True)
+    list_id: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(ID)
+    decision: Mapped[str] = mapped_column(String(32))
+    party_sha256: Mapped[str] = mapped_column(String(64))
+    entry_sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
