@@ -32,6 +32,7 @@ from oresight.cli.ledger import (
     ledger_app,
     submit_to_ledger,
 )
+from oresight.cli.lists import lists_app, review_command, screen_command
 from oresight.cli.output import OutputFormat, code_summary_table, emit_findings, ingest_table
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
@@ -69,6 +70,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(lists_app, name="lists")
+app.command("screen")(screen_command)
+app.command("review")(review_command)
 
 
 @app.command()

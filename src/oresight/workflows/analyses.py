@@ -36,7 +36,10 @@ from oresight.custody.cahra import CahraList, load_cahra_list
 from oresight.custody.lineage import forget_reading
 from oresight.custody.production import ProductionTable, read_usgs_production_folder
 from oresight.risk.profiles import Profile
+from oresight.screening import findings as screening
+from oresight.screening.findings import Dismissed, PartyMatch
 from oresight.workflows.progress import Progress, no_progress
+from oresight.workflows.screening import ScreeningLists
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ class AnalysisInputs:
     parties: Mapping[str, Party]
     reference: ReferenceData = field(default_factory=ReferenceData)
     profile: Profile | None = None
+    lists: ScreeningLists | None = None
+    """The sanctions lists in force (``None``: none loaded, which the screening rules report)."""
+    dismissed: Dismissed | None = None
+    """Whether an analyst dismissed a party's match with a list entry (as both are now)."""
+    _screened: dict[str, list[PartyMatch]] = field(default_factory=dict, repr=False)
+    """The parties matched by the sanctions rule, for the ownership rule after it."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,35 @@ def _transit_country(inputs: AnalysisInputs) -> RuleOutcome:
     )
 
 
+def _sanctions(inputs: AnalysisInputs) -> RuleOutcome:
+    lists = inputs.lists
+    outcome, matches = screening.find_sanctioned_parties(
+        inputs.parties.values(),
+        lists.entries if lists else (),
+        titles={v.list_id: v.title for v in lists.versions} if lists else None,
+        dismissed=inputs.dismissed,
+    )
+    inputs._screened["matches"] = matches
+    return outcome
+
+
+def _ownership(inputs: AnalysisInputs) -> RuleOutcome:
+    if "matches" not in inputs._screened:
+        _sanctions(inputs)
+    lists = inputs.lists
+    listed = {
+        entry.entity_id: f"listed on {entry.list_id} ({', '.join(entry.programmes) or '-'})"
+        for entry in (lists.entries if lists else ())
+    }
+    return screening.find_sanctioned_owners(
+        list(inputs.parties.values()),
+        inputs._screened["matches"],
+        related=lists.related if lists else (),
+        listed=listed,
+        as_of=inputs.reference.as_of,
+    )
+
+
 ANALYSES: tuple[Analysis, ...] = (
     Analysis(
         rule=broken_chain.RULE,
@@ -266,5 +304,17 @@ ANALYSES: tuple[Analysis, ...] = (
         rule_version=transit_country.RULE_VERSION,
         description="declared origins that the country's production cannot explain",
         run=_transit_country,
+    ),
+    Analysis(
+        rule=screening.SANCTIONS_RULE,
+        rule_version=screening.RULE_VERSION,
+        description="parties that match an entry of a sanctions list in force",
+        run=_sanctions,
+    ),
+    Analysis(
+        rule=screening.OWNERSHIP_RULE,
+        rule_version=screening.RULE_VERSION,
+        description="parties owned 50 % or more, or controlled, by sanctioned parties",
+        run=_ownership,
     ),
 )

@@ -26,6 +26,7 @@ from oresight.workflows.analyses import (
     run_analyses,
 )
 from oresight.workflows.progress import Progress, no_progress
+from oresight.workflows.screening import dismissals, screening_lists
 
 DEFAULT_PROFILE = "oecd-3tg"
 """The profile an assessment is scored under when none is named."""
@@ -68,12 +69,15 @@ def load_inputs(
         events = repository.load_events(session)
         sites = {site.id: site for site in repository.load_sites(session)}
         parties = {party.id: party for party in repository.load_parties(session)}
+    lists = screening_lists(workspace)
     return AnalysisInputs(
         events=events,
         sites=sites,
         parties=parties,
         reference=reference or ReferenceData(),
         profile=profile,
+        lists=lists if lists.versions else None,
+        dismissed=dismissals(workspace, lists),
     )
 
 

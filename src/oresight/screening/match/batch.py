@@ -1,0 +1,78 @@
+"""Many queries against one index, on every core.
+
+A screening run asks the same index thousands of questions (every party of a supply chain,
+every customer of a refiner). :func:`search_many` answers them in order; with ``processes``
+above 1 it forks that many worker processes, which share the parent's index page by page instead
+of copying or pickling it (the index hashes strings with the parent's hash seed, which only a
+forked child shares), and hands each a run of queries at a time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Sequence
+
+from followthemoney import EntityProxy
+
+from oresight.core.errors import InvalidInput
+from oresight.screening.match.index import MatchIndex
+from oresight.screening.match.name_tokens import load_name_variants
+from oresight.screening.match.profile import Profile
+from oresight.screening.match.scoring import DEFAULT_THRESHOLD, Match
+
+QUERIES_PER_TASK = 250
+"""Queries a worker takes at a time: enough to make the hand-over cheap, few enough to balance."""
+
+# The index the forked workers search: set by the parent just before it forks them.
+_FORKED: tuple[MatchIndex, int, float] | None = None
+
+
+def search_many(
+    index: MatchIndex,
+    queries: Iterable[EntityProxy | Profile],
+    *,
+    limit: int = 10,
+    threshold: float = DEFAULT_THRESHOLD,
+    processes: int = 1,
+) -> list[list[Match]]:
+    """The matches of each query (as :meth:`MatchIndex.search` finds them), in query order.
+
+    Every query is read before any is searched, so a query without a name fails the whole run.
+    With ``processes`` above 1, the queries are shared among that many forked worker processes
+    (on systems that fork; elsewhere :class:`InvalidInput` says so).
+    """
+    if limit < 1:
+        raise InvalidInput(f"the limit must be at least 1, found {limit}", field="limit")
+    if processes < 1:
+        raise InvalidInput(f"processes must be at least 1, found {processes}", field="processes")
+    profiles = [
+        query if isinstance(query, Profile) else Profile.from_entity(query) for query in queries
+    ]
+    if processes == 1 or len(profiles) <= QUERIES_PER_TASK:
+        return [index.search(profile, limit=limit, threshold=threshold) for profile in profiles]
+    if "fork" not in multiprocessing.get_all_start_methods():
+        raise InvalidInput(
+            "this system cannot fork worker processes: use processes=1", field="processes"
+        )
+    # Loaded once here, rigour's name database is shared with the workers rather than loaded
+    # by each of them.
+    load_name_variants()
+    tasks = [
+        profiles[start : start + QUERIES_PER_TASK]
+        for start in range(0, len(profiles), QUERIES_PER_TASK)
+    ]
+    global _FORKED
+    _FORKED = (index, limit, threshold)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            answers = pool.map(_search_task, tasks, chunksize=1)
+    finally:
+        _FORKED = None
+    return [matches for answer in answers for matches in answer]
+
+
+def _search_task(profiles: Sequence[Profile]) -> list[list[Match]]:
+    """In a worker: search the index the parent forked with."""
+    assert _FORKED is not None, "the worker was not forked from search_many"
+    index, limit, threshold = _FORKED
+    return [index.search(profile, limit=limit, threshold=threshold) for profile in profiles]
