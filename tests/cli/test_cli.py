@@ -170,13 +170,26 @@ def test_findings_filters_and_formats(demo: tuple[Path, DemoManifest], tmp_path:
         "findings", "-w", str(path), "--severity", "critical", "-f", "json", "-o", str(out)
     )
     assert result.exit_code == 0
-    assert json.loads(out.read_text())["findings"] == []
+    # The only critical findings are the sanctioned parties and the front company they own.
+    critical = json.loads(out.read_text())["findings"]
+    assert {(f["code"], f["subject"]["id"]) for f in critical} == {
+        ("PARTY.SANCTIONED", "demo-lac-kivu-comptoir"),
+        ("PARTY.SANCTIONED", "demo-p-kaze"),
+        ("PARTY.SANCTIONED_OWNER", "demo-mugamba-metals"),
+    }
 
 
-def test_fail_on_sets_exit_code_1(demo: tuple[Path, DemoManifest]) -> None:
-    path, _ = demo
+def test_fail_on_sets_exit_code_1(demo: tuple[Path, DemoManifest], tmp_path: Path) -> None:
+    path, manifest = demo
     assert invoke("assess", "-w", str(path), "--fail-on", "high").exit_code == 1
-    assert invoke("assess", "-w", str(path), "--fail-on", "critical").exit_code == 0
+    assert invoke("assess", "-w", str(path), "--fail-on", "critical").exit_code == 1
+    # Without the sanctions list, nothing in the demo world is critical.
+    bare = tmp_path / "bare"
+    assert invoke("init", str(bare)).exit_code == 0
+    assert invoke("ingest", "-w", str(bare), *map(str, manifest.files)).exit_code == 0
+    production = str(manifest.production_dir)
+    result = invoke("assess", "-w", str(bare), "--production", production, "--fail-on", "critical")
+    assert result.exit_code == 0
 
 
 def test_ingest_is_idempotent(workspace: Path, tmp_path: Path) -> None:

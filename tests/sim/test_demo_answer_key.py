@@ -22,10 +22,12 @@ from oresight.custody.production import ValueFlag, read_usgs_production_folder
 from oresight.custody.sites import read_sites
 from oresight.risk.profiles import load_profile
 from oresight.screening.ftm import read_ftm_file
+from oresight.screening.lists.sniff import read_list
 from oresight.sim import DemoManifest, build_demo_world
 from oresight.sim.production_tables import TABLES
 from oresight.workflows.analyses import AnalysisInputs, ReferenceData, run_analyses
 from oresight.workflows.assess import DEFAULT_PROFILE
+from oresight.workflows.screening import ScreeningLists
 
 
 def assess_files(manifest: DemoManifest) -> tuple[list[Finding], list[str]]:
@@ -38,6 +40,11 @@ def assess_files(manifest: DemoManifest) -> tuple[list[Finding], list[str]]:
         parties={party.id: party for party in read_ftm_file(root / "parties.ftm.json")},
         reference=ReferenceData.load(production=manifest.production_dir),
         profile=load_profile(DEFAULT_PROFILE),
+        lists=ScreeningLists(
+            versions=(),
+            entries=tuple(e for path in manifest.sanctions for e in read_list(path).entries),
+            related=(),
+        ),
     )
     run = run_analyses(inputs)
     return run.findings, [f"{gap.rule}: {gap.missing}" for gap in run.gaps]
@@ -71,9 +78,11 @@ def test_every_expected_finding_is_raised_and_nothing_else(
         "CUSTODY.ORIGIN_OVERPRODUCTION",
         "SITE.PROTECTED_AREA_ORIGIN",
         "ORIGIN.TRANSIT_COUNTRY",
+        "PARTY.SANCTIONED",
     }
     assert {(p.code, p.subject_type) for p in manifest.consequences} == {
-        ("CUSTODY.MASS_BALANCE", "facility")
+        ("CUSTODY.MASS_BALANCE", "facility"),
+        ("PARTY.SANCTIONED_OWNER", "party"),
     }
 
 
@@ -108,13 +117,8 @@ def test_only_the_laundered_lot_leaves_its_data_gaps(tmp_path: Path) -> None:
     manifest = build_demo_world(tmp_path, seed=7)
     _, gaps = assess_files(manifest)
     # Every subdivision, protected area and production figure the checks need is there; what
-    # is missing is what the laundered lot never recorded, and (read from the files, not a
-    # workspace) the sanctions lists the parties are screened against.
-    custody = [gap for gap in gaps if not gap.startswith("screening.")]
-    assert custody and all(gap.startswith("custody.mass_balance") for gap in custody)
-    assert [gap for gap in gaps if gap.startswith("screening.")] == [
-        "screening.sanctions: sanctions lists"
-    ]
+    # is missing is what the laundered lot never recorded.
+    assert gaps and all(gap.startswith("custody.mass_balance") for gap in gaps)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 99, 2024])

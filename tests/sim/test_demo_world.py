@@ -7,11 +7,14 @@ over the same files in ``test_demo_answer_key.py``.
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
 import json
 import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from followthemoney import model
 from shapely.geometry import shape
 
 from oresight.sim import ExpectedKind, build_demo_world
+from oresight.sim.manifest import PlantedProblem
 from tests.sim.demo_files import (
     EXTRACTION_KINDS,
     KIVU,
@@ -285,7 +289,7 @@ def test_every_referenced_site_and_party_exists(world: World) -> None:
 # -- planted problems ---------------------------------------------------------------------------
 
 
-def test_planted_problems_are_the_ten_described(world: World) -> None:
+def test_planted_problems_are_the_twelve_described(world: World) -> None:
     codes = sorted((p.code, p.subject_type) for p in world.manifest.planted)
     assert codes == [
         ("CUSTODY.BROKEN_CHAIN", "lot"),
@@ -297,6 +301,8 @@ def test_planted_problems_are_the_ten_described(world: World) -> None:
         ("CUSTODY.UNLICENSED_ORIGIN", "event"),
         ("CUSTODY.UNLICENSED_ORIGIN", "event"),
         ("ORIGIN.TRANSIT_COUNTRY", "country"),
+        ("PARTY.SANCTIONED", "party"),
+        ("PARTY.SANCTIONED", "party"),
         ("SITE.PROTECTED_AREA_ORIGIN", "site"),
     ]
     assert all(p.kind is ExpectedKind.PLANTED and p.description for p in world.manifest.planted)
@@ -436,16 +442,21 @@ def test_declared_burundian_tantalum_exceeds_burundis_production(world: World) -
     assert "36 t" in planted.description
 
 
+def _custody(problems: Iterable[PlantedProblem]) -> set[tuple[str, str]]:
+    """The planted problems about the physical chain (the sanctions ones are checked apart)."""
+    return {(p.code, p.subject_id) for p in problems if not p.code.startswith("PARTY.")}
+
+
 def test_the_restated_rules_flag_exactly_the_planted_problems(world: World) -> None:
-    planted = {(p.code, p.subject_id) for p in world.manifest.planted}
-    assert restated_findings(world) == planted
+    assert restated_findings(world) == _custody(world.manifest.planted)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 99, 2024])
 def test_every_seed_plants_exactly_the_same_kinds_of_problems(tmp_path: Path, seed: int) -> None:
     other = load_world(tmp_path, seed)
-    planted = {(p.code, p.subject_id) for p in other.manifest.planted}
+    planted = _custody(other.manifest.planted)
     assert restated_findings(other) == planted and len(planted) == 10
+    assert len(other.manifest.planted) == 12
 
 
 # -- consequences, context and clean lots -------------------------------------------------------
@@ -457,7 +468,10 @@ def test_consequences_follow_from_planted_problems(world: World) -> None:
     for problem in world.manifest.consequences:
         assert problem.kind is ExpectedKind.CONSEQUENCE
         assert problem.follows_from and set(problem.follows_from) <= planted
-        assert problem.subject_id in world.sites
+        if problem.code.startswith("PARTY."):
+            assert problem.subject_id in world.parties
+        else:
+            assert problem.subject_id in world.sites
 
 
 def test_context_is_every_lot_that_passed_through_the_kivus(world: World) -> None:
@@ -556,3 +570,41 @@ def test_parties_read_with_the_ftm_reader(world: World) -> None:
     read_ftm_file = _function(("oresight.screening.ftm",), "read_ftm_file")
     parties = read_ftm_file(world.manifest.root / "parties.ftm.json")
     assert {p.id for p in parties} == set(world.parties)
+
+
+# -- the sanctions list ------------------------------------------------------------------------
+
+
+def _folded(name: str) -> list[str]:
+    """A name's words without accents, case, punctuation, articles or legal form, sorted."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z]+", plain)
+    return sorted(w for w in words if w not in {"du", "de", "la", "sarl", "surl", "sprl", "ltd"})
+
+
+def test_the_sanctions_list_names_two_parties_under_variants_and_the_owner_holds_90(
+    world: World,
+) -> None:
+    (path,) = world.manifest.sanctions
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("latin-1"))))
+    assert all(len(row) == 12 for row in rows) and path.name.endswith("2024-05-03.csv")
+    names = {row[0]: row[1] for row in rows}
+    parties = {pid: e["properties"]["name"][0] for pid, e in world.parties.items()
+               if e["schema"] in {"Company", "Person", "Organization"}}  # fmt: skip
+    matched = {
+        pid for pid, name in parties.items()
+        for listed in names.values() if _folded(name) == _folded(listed)
+    }  # fmt: skip
+    assert matched == {"demo-lac-kivu-comptoir", "demo-p-kaze"}
+    assert names["90001"] != parties["demo-lac-kivu-comptoir"].upper()  # a variant, not a copy
+    holdings = [
+        e["properties"] for e in world.parties.values()
+        if e["schema"] == "Ownership" and e["properties"]["owner"] == ["demo-p-kaze"]
+    ]  # fmt: skip
+    assert [(h["asset"], h["percentage"]) for h in holdings] == [(["demo-mugamba-metals"], ["90"])]
+    sanctioned = {(p.code, p.subject_id) for p in world.manifest.expected if "PARTY" in p.code}
+    assert sanctioned == {
+        ("PARTY.SANCTIONED", "demo-lac-kivu-comptoir"),
+        ("PARTY.SANCTIONED", "demo-p-kaze"),
+        ("PARTY.SANCTIONED_OWNER", "demo-mugamba-metals"),
+    }

@@ -23,6 +23,7 @@ from oresight.sim.cobalt import build_cobalt
 from oresight.sim.epcis_builder import EventLog
 from oresight.sim.manifest import DemoManifest, ExpectedKind, PlantedProblem
 from oresight.sim.production_tables import write_production_tables
+from oresight.sim.sanctions import write_demo_sanctions
 from oresight.sim.tin_tantalum import build_tin_tantalum
 from oresight.sim.world_files import ftm_lines, sites_geojson
 
@@ -70,18 +71,28 @@ def build_demo_world(
             _write(path, _json_text(document))
             files.append(path)
     production = write_production_tables(out_dir / PRODUCTION_DIR)
+    sanctions, screened = write_demo_sanctions(out_dir)
 
     sightings = [*cobalt.sightings(), *three_t.sightings()]
     manifest = DemoManifest(
         root=out_dir,
         files=tuple(files),
         production=tuple(production),
-        planted=tuple(cobalt_outcome.planted + three_t_outcome.planted),
-        consequences=tuple(cobalt_outcome.consequences + three_t_outcome.consequences),
+        planted=tuple(
+            cobalt_outcome.planted
+            + three_t_outcome.planted
+            + [p for p in screened if p.kind is ExpectedKind.PLANTED]
+        ),
+        consequences=tuple(
+            cobalt_outcome.consequences
+            + three_t_outcome.consequences
+            + [p for p in screened if p.kind is ExpectedKind.CONSEQUENCE]
+        ),
         context=tuple(cahra_context(sightings, listing)),
         clean_lots=tuple(cobalt_outcome.clean_lots + three_t_outcome.clean_lots),
         cahra_list=listing.name,
         seed=seed,
+        sanctions=(sanctions,),
     )
     _write(out_dir / MANIFEST_FILE, _json_text(manifest_json(manifest)))
     return manifest
@@ -98,6 +109,7 @@ def manifest_json(manifest: DemoManifest) -> dict[str, Any]:
         "files": relative(manifest.files),
         "reference": {
             "production": relative(manifest.production),
+            "sanctions": relative(manifest.sanctions),
             "cahra_list": manifest.cahra_list,
         },
         "planted": [_problem_json(p) for p in manifest.planted],

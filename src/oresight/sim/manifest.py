@@ -67,6 +67,8 @@ class DemoManifest:
     cahra_list: str
     """Name of the CAHRA list the context findings were worked out with."""
     seed: int
+    sanctions: tuple[Path, ...] = ()
+    """Sanctions list files to load (``oresight lists load``) before assessing."""
 
     @property
     def production_dir(self) -> Path:

@@ -16,6 +16,7 @@ from oresight.workflows.assess import AssessmentResult, assess_workspace
 from oresight.workflows.ingest import IngestSummary, ingest_files
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.report import write_html_report
+from oresight.workflows.screening import load_lists
 
 DEMO_DATA_DIR = "demo-data"
 DEMO_LOG_ORIGIN = "oresight.local/demo"
@@ -46,6 +47,7 @@ def run_demo(
     """
     manifest = build_demo_world(workspace.path / DEMO_DATA_DIR, seed=seed)
     ingested = ingest_files(workspace, list(manifest.files), progress=progress)
+    load_lists(workspace, list(manifest.sanctions), progress=progress)
     reference = ReferenceData.load(production=manifest.production_dir)
     assessment = assess_workspace(workspace, reference=reference, progress=progress)
     report = write_html_report(workspace, title="oresight demo: cobalt and 3T supply chains")
