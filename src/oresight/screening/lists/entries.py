@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path, PurePath
+from typing import TypeVar
 
 from followthemoney import EntityProxy
 
 from oresight.core.errors import InvalidInput
+
+_R = TypeVar("_R")
 
 __all__ = [
     "ListEntry",
@@ -27,6 +30,7 @@ __all__ = [
     "date_from_file_name",
     "file_bytes",
     "iso_date",
+    "keyed_entries",
     "sha256_hex",
     "unique",
 ]
@@ -150,3 +154,23 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
         if text:
             seen.setdefault(text, None)
     return tuple(seen)
+
+
+def keyed_entries(
+    records: Iterable[_R],
+    entry_of: Callable[[_R], ListEntry],
+    *,
+    where: Callable[[_R], str],
+    file: str | None,
+    field: str,
+) -> tuple[ListEntry, ...]:
+    """The entry of each record, in order; a record id given twice is refused, naming the record
+    and the ``field`` that holds the id."""
+    entries: dict[str, ListEntry] = {}
+    for record in records:
+        entry = entry_of(record)
+        if entry.record_id in entries:
+            message = f"{field} {entry.record_id} appears twice"
+            raise InvalidInput(message, file=file, record=where(record), field=field)
+        entries[entry.record_id] = entry
+    return tuple(entries.values())

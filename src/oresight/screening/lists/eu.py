@@ -36,6 +36,7 @@ from oresight.screening.lists.entries import (
     SanctionsList,
     file_bytes,
     iso_date,
+    keyed_entries,
     sha256_hex,
     unique,
 )
@@ -77,19 +78,19 @@ def parse_eu_fsf(data: bytes, *, file: str | None = None) -> SanctionsList:
     published = iso_date(
         document.root.get("generationDate"), file=file, record=None, field="generationDate"
     )
-    entries: dict[str, ListEntry] = {}
-    for record in document.records:
-        entry = _entry(record, file)
-        if entry.record_id in entries:
-            message = f"logicalId {entry.record_id} appears twice"
-            raise InvalidInput(message, file=file, record=_where(record), field="logicalId")
-        entries[entry.record_id] = entry
+    entries = keyed_entries(
+        document.records,
+        lambda record: _entry(record, file),
+        where=_where,
+        file=file,
+        field="logicalId",
+    )
     return SanctionsList(
         list_id=ListKind.EU_FSF.value,
         title=TITLE,
         publisher=PUBLISHER,
         published=published,
-        entries=tuple(entries.values()),
+        entries=entries,
         source_file=file,
         sha256=sha256_hex(data),
     )

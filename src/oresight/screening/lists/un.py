@@ -36,6 +36,7 @@ from oresight.screening.lists.entries import (
     SanctionsList,
     file_bytes,
     iso_date,
+    keyed_entries,
     sha256_hex,
     unique,
 )
@@ -67,19 +68,19 @@ def parse_un_sc(data: bytes, *, file: str | None = None) -> SanctionsList:
         raise InvalidInput(message, file=file)
     generated = document.root.get("dateGenerated")
     published = iso_date(generated, file=file, record=None, field="dateGenerated")
-    entries: dict[str, ListEntry] = {}
-    for record in document.records:
-        entry = _entry(record, file)
-        if entry.record_id in entries:
-            message = f"DATAID {entry.record_id} appears twice"
-            raise InvalidInput(message, file=file, record=_where(record), field="DATAID")
-        entries[entry.record_id] = entry
+    entries = keyed_entries(
+        document.records,
+        lambda record: _entry(record, file),
+        where=_where,
+        file=file,
+        field="DATAID",
+    )
     return SanctionsList(
         list_id=ListKind.UN_SC_CONSOLIDATED.value,
         title=TITLE,
         publisher=PUBLISHER,
         published=published,
-        entries=tuple(entries.values()),
+        entries=entries,
         source_file=file,
         sha256=sha256_hex(data),
     )
