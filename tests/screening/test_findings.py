@@ -9,6 +9,7 @@ from followthemoney import model
 from oresight.core.findings import FindingCode, Severity
 from oresight.core.parties import Party
 from oresight.screening.findings import (
+    find_red_flag_interests,
     find_sanctioned_owners,
     find_sanctioned_parties,
     party_entity,
@@ -82,3 +83,25 @@ def test_a_partys_fingerprint_changes_with_its_record() -> None:
     moved = _party("p-1", "Company", name=("Congomet Trading House",), country=("rw",))
     assert party_fingerprint(TRADER) == party_fingerprint(TRADER.model_copy())
     assert party_fingerprint(TRADER) != party_fingerprint(moved)
+
+
+def test_a_stake_in_an_operator_in_a_red_flag_location_is_raised_on_the_holder() -> None:
+    holder = _party("p-exp", "Company", name=("Kigali Exporter Ltd",))
+    comptoir = _party("p-comptoir", "Company", name=("Comptoir du Kivu",))
+    stake = _party(
+        "own-2", "Ownership", owner=("p-exp",), asset=("p-comptoir",), percentage=("40",)
+    )
+    ended = _party(
+        "own-3", "Ownership", owner=("p-1",), asset=("p-comptoir",), percentage=("60",),
+        endDate=("2020-01-01",),
+    )  # fmt: skip
+    operated = {"p-comptoir": [("Bukavu depot", "CD-SK (by subdivision)")]}
+    parties = [holder, comptoir, stake, TRADER, ended]
+    (finding,) = find_red_flag_interests(parties, operated, as_of=date(2024, 6, 1)).findings
+    assert finding.code is FindingCode.PARTY_RED_FLAG_LOCATION_INTEREST
+    assert finding.subject.id == "p-exp" and finding.severity is Severity.MEDIUM
+    assert "40 %" in finding.explanation and "Bukavu depot" in finding.explanation
+    assert finding.evidence[1].id == "p-comptoir" and finding.evidence[1].data["records"] == [
+        "own-2"
+    ]
+    assert find_red_flag_interests(parties, {}, as_of=date(2024, 6, 1)).findings == ()

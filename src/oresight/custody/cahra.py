@@ -385,3 +385,15 @@ def _property(site: Site, name: str) -> str | None:
 def _folded(text: str) -> str:
     stripped = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(stripped.replace("-", " ").lower().split())
+
+
+def sites_in_listed_areas(sites: Iterable[Site], cahra: CahraList) -> dict[str, str]:
+    """The sites that lie in an area of the list: site id → the areas, described (how each
+    was matched: country, subdivision, polygon)."""
+    matcher = _SiteMatcher(cahra)
+    found: dict[str, str] = {}
+    for site in sites:
+        matches = matcher.matches(site)
+        if matches:
+            found[site.id] = "; ".join(f"{m.entry.describe()} (by {m.how})" for m in matches)
+    return found

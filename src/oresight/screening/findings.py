@@ -39,14 +39,16 @@ from oresight.core.parties import Party
 from oresight.screening.lists.entries import ListEntry
 from oresight.screening.match.index import MatchIndex
 from oresight.screening.match.scoring import DEFAULT_THRESHOLD, Match
-from oresight.screening.network.graph import NetworkGraph
+from oresight.screening.network.graph import Link, NetworkGraph
 from oresight.screening.network.verdict import OwnershipStatus, OwnershipVerdict
 from oresight.screening.ownership import assess_ownership
 
 __all__ = [
+    "INTEREST_RULE",
     "OWNERSHIP_RULE",
     "SANCTIONS_RULE",
     "PartyMatch",
+    "find_red_flag_interests",
     "find_sanctioned_owners",
     "find_sanctioned_parties",
     "party_entity",
@@ -55,6 +57,7 @@ __all__ = [
 
 SANCTIONS_RULE = "screening.sanctions"
 OWNERSHIP_RULE = "screening.ownership"
+INTEREST_RULE = "screening.red_flag_interest"
 RULE_VERSION = "1"
 CERTAIN = 0.9
 """From this score a match is reported as critical; below it (down to the threshold) as high."""
@@ -270,5 +273,68 @@ def _owned(verdict: OwnershipVerdict, party: Party) -> Finding:
         explanation=verdict.explain(),
         evidence=tuple(evidence),
         rule=OWNERSHIP_RULE,
+        rule_version=RULE_VERSION,
+    )
+
+
+def find_red_flag_interests(
+    parties: Sequence[Party],
+    operated: Mapping[str, Sequence[tuple[str, str]]],
+    *,
+    as_of: date,
+) -> RuleOutcome:
+    """A party's stakes in parties that operate sites in red-flag locations (OECD supplier red
+    flag): one finding per holder, with each stake, the operated site and why it is flagged.
+
+    ``operated`` maps the id of each party operating a site in a listed area to its (site
+    label, reason) pairs. Ownership records in force on ``as_of`` are read; a holder that is
+    itself an operator is flagged for its stakes in others only."""
+    graph = NetworkGraph.from_entities(parties, as_of=as_of)
+    ours = {party.id: party for party in parties}
+    findings: list[Finding] = []
+    for holder_id in sorted(ours):
+        stakes = [link for link in graph.holdings_of(holder_id) if link.target in operated]
+        if stakes:
+            findings.append(_interest(ours[holder_id], stakes, operated, graph))
+    return RuleOutcome(findings=tuple(findings))
+
+
+def _interest(
+    holder: Party,
+    stakes: Sequence[Link],
+    operated: Mapping[str, Sequence[tuple[str, str]]],
+    graph: NetworkGraph,
+) -> Finding:
+    lines = []
+    evidence = [Evidence(kind=EvidenceKind.PARTY, id=holder.id, note="holder of the stakes")]
+    for link in stakes:
+        sites = "; ".join(f"{label}: {why}" for label, why in operated[link.target])
+        lines.append(f"{link.describe()} of {graph.label(link.target)}, which operates {sites}")
+        evidence.append(
+            Evidence(
+                kind=EvidenceKind.PARTY,
+                id=link.target,
+                note="operator of a site in a red-flag location",
+                data={
+                    "share": str(link.share) if link.share is not None else None,
+                    "records": list(link.records),
+                    "sites": [label for label, _ in operated[link.target]],
+                },
+            )
+        )
+    name = holder.caption or holder.id
+    return Finding(
+        code=FindingCode.PARTY_RED_FLAG_LOCATION_INTEREST,
+        subject=Subject(type=SubjectType.PARTY, id=holder.id, label=holder.caption),
+        severity=Severity.MEDIUM,
+        confidence=0.8,
+        title=f"{name} holds interests in operators in red-flag locations",
+        explanation=(
+            f"{name} holds " + "; and ".join(lines) + ". Under the OECD guidance a supplier's "
+            "shareholding or other interests in companies that operate in red-flag locations is a "
+            "supplier red flag: enhanced due diligence on the holder and on the mineral it sells."
+        ),
+        evidence=tuple(evidence),
+        rule=INTEREST_RULE,
         rule_version=RULE_VERSION,
     )

@@ -17,8 +17,9 @@ from oresight.core.findings import FindingCode, SubjectType
 from oresight.custody.cahra_list import CahraEntry, CahraList
 from oresight.sim.epcis_builder import Sighting
 from oresight.sim.manifest import ExpectedKind, PlantedProblem
-from oresight.sim.world import SITE_BY_KEY, SiteSpec
+from oresight.sim.world import PARTY_BY_KEY, SITE_BY_KEY, SiteSpec
 from oresight.sim.world_files import site_geometry
+from oresight.sim.world_parties import RELATIONS
 
 
 def listed_areas(site: SiteSpec, listing: CahraList) -> list[CahraEntry]:
@@ -68,3 +69,30 @@ def cahra_context(sightings: Iterable[Sighting], listing: CahraList) -> list[Pla
             )
         )
     return context
+
+
+def interest_context(listing: CahraList) -> list[PlantedProblem]:
+    """One expected PARTY.RED_FLAG_LOCATION_INTEREST per party holding shares in a party that
+    operates a site in a listed area (an OECD supplier red flag, not wrongdoing)."""
+    operators = {
+        site.operator
+        for site in SITE_BY_KEY.values()
+        if site.operator and listed_areas(site, listing)
+    }
+    stakes: dict[str, list[str]] = {}
+    for relation in RELATIONS:
+        if relation.schema == "Ownership" and relation.target in operators:
+            share = dict(relation.properties).get("percentage", "an unknown share")
+            held = PARTY_BY_KEY[relation.target].name
+            stakes.setdefault(relation.source, []).append(f"{share} % of {held}")
+    return [
+        PlantedProblem(
+            code=FindingCode.PARTY_RED_FLAG_LOCATION_INTEREST.value,
+            subject_type=SubjectType.PARTY.value,
+            subject_id=PARTY_BY_KEY[holder].id,
+            description=f"{PARTY_BY_KEY[holder].name} holds {', '.join(held)}, which operates "
+            "a site in a listed area.",
+            kind=ExpectedKind.CONTEXT,
+        )
+        for holder, held in sorted(stakes.items())
+    ]

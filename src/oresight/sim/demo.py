@@ -18,7 +18,7 @@ from random import Random
 from typing import Any
 
 from oresight.custody.cahra_list import CahraList, load_cahra_list
-from oresight.sim.cahra_context import cahra_context
+from oresight.sim.cahra_context import cahra_context, interest_context
 from oresight.sim.cobalt import build_cobalt
 from oresight.sim.epcis_builder import EventLog
 from oresight.sim.manifest import DemoManifest, ExpectedKind, PlantedProblem
@@ -88,7 +88,7 @@ def build_demo_world(
             + three_t_outcome.consequences
             + [p for p in screened if p.kind is ExpectedKind.CONSEQUENCE]
         ),
-        context=tuple(cahra_context(sightings, listing)),
+        context=tuple(cahra_context(sightings, listing) + interest_context(listing)),
         clean_lots=tuple(cobalt_outcome.clean_lots + three_t_outcome.clean_lots),
         cahra_list=listing.name,
         seed=seed,

@@ -236,6 +236,18 @@ def _ownership(inputs: AnalysisInputs) -> RuleOutcome:
     )
 
 
+def _red_flag_interests(inputs: AnalysisInputs) -> RuleOutcome:
+    flagged = cahra.sites_in_listed_areas(inputs.sites.values(), inputs.reference.cahra)
+    operated: dict[str, list[tuple[str, str]]] = {}
+    for site_id, why in flagged.items():
+        site = inputs.sites[site_id]
+        if site.operator:
+            operated.setdefault(site.operator, []).append((site.label(), why))
+    return screening.find_red_flag_interests(
+        list(inputs.parties.values()), operated, as_of=inputs.reference.as_of
+    )
+
+
 ANALYSES: tuple[Analysis, ...] = (
     Analysis(
         rule=broken_chain.RULE,
@@ -316,5 +328,11 @@ ANALYSES: tuple[Analysis, ...] = (
         rule_version=screening.RULE_VERSION,
         description="parties owned 50 % or more, or controlled, by sanctioned parties",
         run=_ownership,
+    ),
+    Analysis(
+        rule=screening.INTEREST_RULE,
+        rule_version=screening.RULE_VERSION,
+        description="parties holding stakes in operators of sites in red-flag locations",
+        run=_red_flag_interests,
     ),
 )
