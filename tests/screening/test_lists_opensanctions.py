@@ -165,7 +165,11 @@ def test_sanctioned_entity_that_is_not_marked_target_is_listed() -> None:
         ({**OWNER, "schema": "Minister"}, "schema", "unknown FtM schema 'Minister'"),
         ({**OWNER, "schema": "Thing"}, "schema", "abstract"),
         ({**OWNER, "properties": {"shoeSize": ["44"]}}, "properties.shoeSize", "unknown property"),
-        ({**OWNER, "properties": {"name": "Jean"}}, "properties.name", "list of strings"),
+        (
+            {**OWNER, "properties": {"name": [{"x": 1}]}},
+            "properties.name",
+            "list of strings",
+        ),
         ({**OWNER, "id": ""}, "id", "no id"),
         ({**OWNER, "target": "yes"}, "target", "true or false"),
         ({**OWNER, "last_seen": "yesterday"}, "last_seen", "ISO date-time"),

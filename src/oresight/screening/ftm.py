@@ -35,7 +35,7 @@ def read_ftm_parties(data: bytes | str, *, file: str | None = None) -> list[Part
             raise InvalidInput(f"not UTF-8 text (byte {exc.start})", file=file) from None
     proxies: dict[str, EntityProxy] = {}
     for record, entity in _records(data, file):
-        proxy = _proxy(entity, file, record)
+        proxy = entity_proxy(entity, file, record)
         entity_id = str(proxy.id)
         seen = proxies.get(entity_id)
         if seen is None:
@@ -85,7 +85,7 @@ def parties_to_ftm_lines(parties: Iterable[Party]) -> str:
             "schema": party.schema_name,
             "properties": {name: list(values) for name, values in party.properties.items()},
         }
-        proxy = _proxy(entity, None, party.id)
+        proxy = entity_proxy(entity, None, party.id)
         data = proxy.to_dict()
         data["caption"] = proxy.caption
         lines.append(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -124,8 +124,9 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _proxy(entity: Any, file: str | None, record: str) -> EntityProxy:
-    """Build and validate an FtM proxy from one parsed entity."""
+def entity_proxy(entity: Any, file: str | None, record: str) -> EntityProxy:
+    """Build and validate an FtM proxy from one parsed entity (``{id, schema, properties}``);
+    errors name ``file``, ``record`` and the field at fault."""
 
     def error(message: str, field: str | None = None) -> InvalidInput:
         return InvalidInput(message, file=file, record=record, field=field)

@@ -29,10 +29,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from followthemoney import EntityProxy, model
-from followthemoney.exc import InvalidData
+from followthemoney import EntityProxy
 
 from oresight.core.errors import InvalidInput
+from oresight.screening.ftm import entity_proxy
 from oresight.screening.lists.entries import (
     ListEntry,
     ListKind,
@@ -148,33 +148,7 @@ def _read_line(raw: str, file: str | None, record: str) -> _Line:
         entity = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise error(f"malformed JSON at column {exc.colno}: {exc.msg}") from None
-    if not isinstance(entity, Mapping):
-        raise error(f"expected an FtM entity object, found a JSON {type(entity).__name__}")
-    schema_name = entity.get("schema")
-    schema = model.get(schema_name) if isinstance(schema_name, str) else None
-    if schema is None:
-        raise error(f"unknown FtM schema {schema_name!r}", "schema")
-    if schema.abstract:
-        raise error(f"FtM schema {schema.name!r} is abstract; use one of its descendants", "schema")
-    entity_id = entity.get("id")
-    if not isinstance(entity_id, str) or not entity_id.strip():
-        raise error("the entity has no id", "id")
-    properties = entity.get("properties", {})
-    if not isinstance(properties, Mapping):
-        raise error("expected an object of property names to lists of values", "properties")
-    proxy = model.make_entity(schema)
-    proxy.id = entity_id.strip()
-    for name, values in properties.items():
-        field = f"properties.{name}"
-        prop = schema.get(name)
-        if prop is None:
-            raise error(f"unknown property {name!r} for FtM schema {schema.name}", field)
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise error("expected a list of strings", field)
-        try:
-            proxy.add(prop, values)
-        except InvalidData as exc:
-            raise error(f"FtM refused the values: {exc}", field) from None
+    proxy = entity_proxy(entity, file, record)
     target = entity.get("target", False)
     if not isinstance(target, bool):
         raise error(f"expected true or false, found {target!r}", "target")
