@@ -153,21 +153,23 @@ def _recency(version: ListVersion) -> tuple[int, float]:
     return (-published, -version.loaded_at.timestamp())
 
 
-def load_entries(session: Session, versions: Iterable[ListVersion]) -> list[StoredEntry]:
-    """The entries of the given versions, in list order."""
+def load_entries(
+    session: Session, versions: Iterable[ListVersion], *, record_id: str | None = None
+) -> list[StoredEntry]:
+    """The entries of the given versions (only those of ``record_id`` when given), in list
+    order."""
     by_id = {v.id: v for v in versions}
     if not by_id:
         return []
-    rows = session.execute(
-        select(
-            ListEntryRow.list_version,
-            ListEntryRow.record_id,
-            ListEntryRow.body,
-            ListEntryRow.content_sha256,
-        )
-        .where(ListEntryRow.list_version.in_(by_id))
-        .order_by(ListEntryRow.list_version, ListEntryRow.id)
-    )
+    query = select(
+        ListEntryRow.list_version,
+        ListEntryRow.record_id,
+        ListEntryRow.body,
+        ListEntryRow.content_sha256,
+    ).where(ListEntryRow.list_version.in_(by_id))
+    if record_id is not None:
+        query = query.where(ListEntryRow.record_id == record_id)
+    rows = session.execute(query.order_by(ListEntryRow.list_version, ListEntryRow.id))
     return [
         StoredEntry(version, by_id[version].list_id, record_id, json.loads(body), sha)
         for version, record_id, body, sha in rows

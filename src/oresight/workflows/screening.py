@@ -9,8 +9,8 @@ stored again, and a new file of a list already loaded becomes its version in for
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -62,10 +62,8 @@ class ScreeningLists:
     versions: tuple[ListVersion, ...]
     entries: tuple[ListEntry, ...]
     related: tuple[EntityProxy, ...]
-
-    def version_of(self, list_id: str) -> ListVersion | None:
-        """The version in force of a list."""
-        return next((v for v in self.versions if v.list_id == list_id), None)
+    digests: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """The stored digest of each entry, by (list id, record id): what a decision was made on."""
 
 
 def load_lists(
@@ -125,6 +123,7 @@ def screening_lists(workspace: Workspace) -> ScreeningLists:
         versions=tuple(versions),
         entries=entries,
         related=tuple(entity_from_json(body) for body in related),
+        digests={(s.list_id, s.record_id): s.sha256 for s in stored},
     )
 
 
@@ -137,10 +136,7 @@ def dismissals(workspace: Workspace, screening: ScreeningLists) -> Dismissed:
     are as they were then (the party's and the entry's digests unchanged)."""
     with workspace.transaction() as session:
         decisions = lists.load_decisions(session)
-        versions = lists.current_versions(session)
-        digests = {
-            (s.list_id, s.record_id): s.sha256 for s in lists.load_entries(session, versions)
-        }
+    digests = screening.digests
     kept = {
         (d.party_id, d.list_id, d.record_id): (d.party_sha256, d.entry_sha256)
         for d in decisions
@@ -231,7 +227,7 @@ def review_match(
         if party is None:
             raise InvalidInput(f"no party {party_id!r} in the workspace", field="party")
         versions = [v for v in lists.current_versions(session) if v.list_id == list_id]
-        stored = [s for s in lists.load_entries(session, versions) if s.record_id == record_id]
+        stored = lists.load_entries(session, versions, record_id=record_id)
         if not stored:
             raise InvalidInput(
                 f"no entry {record_id!r} in the list {list_id!r} in force", field="entry"
