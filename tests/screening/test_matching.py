@@ -97,6 +97,30 @@ def test_joined_tokens_pair_with_their_parts() -> None:
     assert name_score("RamiMakhlouf", "Rami Makhlouf") > 0.9
 
 
+def test_the_same_letters_split_differently_are_one_name() -> None:
+    comparison = compare_names(
+        normalise_name("AREFULLAHA REF", "Person"), normalise_name("AREFULLAH AREF", "Person")
+    )
+    assert comparison.score == DEFAULT_SCORING.similarity_respaced
+    assert comparison.summary() == (
+        "'arefullaha ref' ~ 'arefullah aref' (the same letters, split into words differently)"
+    )
+    # Read as one word, people's names may not differ by a letter: "Kim" is not "Kin".
+    assert name_score("Kim Lee Park", "Kin Lee Park") < DEFAULT_THRESHOLD
+
+
+def test_vessel_and_aircraft_codes_compare_as_one_word() -> None:
+    registration = compare_names(
+        normalise_name("YK-AB", "Airplane"), normalise_name("YK-ATB", "Airplane")
+    )
+    assert registration.score == pytest.approx(0.8)
+    assert registration.summary() == "'yk ab' ~ 'yk atb' (1 letter differs, read as one word)"
+    assert name_score("EVE BRIGHT 88", "EVER BRIGHT 88", "Vessel") > 0.9
+    assert name_score("EVER GIVEN", "EVER GREEN", "Vessel") < DEFAULT_THRESHOLD
+    # Organisations keep their words: one letter apart in a short word is another firm.
+    assert name_score("YK AB", "YK ATB", "Company") < DEFAULT_THRESHOLD
+
+
 def test_acronyms_pair_with_the_words_they_abbreviate() -> None:
     comparison = compare_names(
         normalise_name("PLA", "Organization"),
@@ -291,6 +315,22 @@ def test_a_person_with_name_parts_only_is_matched_on_them() -> None:
     assert match.score == 1.0
 
 
+def test_a_profile_keeps_the_names_in_the_order_the_entity_gives_them() -> None:
+    proxy = entity(
+        "Person",
+        "p",
+        name=["Zed Alpha", "Abel Omega"],
+        alias="Mike Kilo",
+        firstName="Unused",
+        idNumber=["AB-123456", "12"],
+        nationality=["rw", "cd"],
+    )
+    profile = Profile.from_entity(proxy)
+    assert profile.names == ("Zed Alpha", "Abel Omega", "Mike Kilo")
+    assert profile.identifiers == ("AB123456",)
+    assert profile.countries == ("cd", "rw")
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     names=st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=3),
@@ -389,6 +429,22 @@ def test_fragments_of_one_entity_are_indexed_as_one() -> None:
     assert len(index) == 1
     assert index.profile("x").names == ("Abdulhai Salek", "Abdul Hai Salik")
     assert index.search(entity("Person", "q", name="Abdul Hai Salik"))[0].candidate_id == "x"
+
+
+def test_a_candidate_is_compared_through_its_aliases_near_the_query() -> None:
+    aliases = [f"Zarathustra Holding {n}" for n in range(30)]
+    index = MatchIndex.build(
+        [
+            entity("Organization", "bif", name="Benevolence International Foundation", alias="BIF"),
+            entity("Organization", "many", name="Kivu Gold Traders", alias=aliases),
+        ]
+    )
+    # The acronym alias shares no token with the query and is still compared.
+    (match,) = index.search(entity("Organization", "q", name="Benevolnce International Fund"))
+    assert match.candidate_id == "bif"
+    assert "(acronym)" in match.explanation()
+    (match,) = index.search(entity("Organization", "q", name="Kivu Gold Trader"))
+    assert match.candidate_name == "Kivu Gold Traders"
 
 
 def test_common_tokens_do_not_flood_the_candidates() -> None:

@@ -68,6 +68,7 @@ _LOOK_ALIKE_DIGITS = re.compile("[0134579]")
 _DIGIT_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g"}
 
 
+@lru_cache(maxsize=262144)
 def _read_digits_as_letters(token: str) -> str:
     """A word with look-alike digits in it, read as letters; numbers and ordinals stay."""
     if not _MIXED.match(token) or _ORDINAL_DIGITS.match(token):
@@ -115,6 +116,7 @@ class NormalName:
         return " ".join(self.tokens)
 
 
+@lru_cache(maxsize=1024)
 def name_kind(schema: Schema | str) -> NameKind:
     """The kind of name an FtM schema carries (a LegalEntity's names count as organisations')."""
     resolved = model.get(schema) if isinstance(schema, str) else schema
@@ -234,6 +236,7 @@ def _numbers(tokens: list[str], *, roman: bool) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=262144)
 def _number_value(token: str, *, roman: bool) -> int | None:
     if token in _UNITS:
         return _UNITS[token]

@@ -9,6 +9,7 @@ forked child shares), and hands each a run of queries at a time.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Iterable, Sequence
 
@@ -63,11 +64,15 @@ def search_many(
     ]
     global _FORKED
     _FORKED = (index, limit, threshold)
+    # Frozen, the parent's objects are left alone by the workers' garbage collector, which would
+    # otherwise write to (and so copy) every page of the index it walks.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             answers = pool.map(_search_task, tasks, chunksize=1)
     finally:
         _FORKED = None
+        gc.unfreeze()
     return [matches for answer in answers for matches in answer]
 
 

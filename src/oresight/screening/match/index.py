@@ -207,9 +207,16 @@ class MatchIndex:
         if limit < 1:
             raise InvalidInput(f"the limit must be at least 1, found {limit}", field="limit")
         profile = query if isinstance(query, Profile) else Profile.from_entity(query)
-        rows = self.candidate_rows(profile, limit + RESCORE_EXTRA)
+        found: set[int] = set()
+        weights = self._found_tokens(profile, found)
+        if not weights:
+            return []
+        rows = self._best_rows(weights, profile.schema, limit + RESCORE_EXTRA)
+        found.update(weights)
+        reach = {self._vocabulary.token(token_id) for token_id in found}
         scored = [
-            evaluate(profile, _unpacked(self._records[row]), scoring=self._scoring) for row in rows
+            evaluate(profile, _unpacked(self._records[row]), scoring=self._scoring, reach=reach)
+            for row in rows
         ]
         kept = [found for found in scored if found.score >= threshold]
         kept.sort(key=lambda found: (-found.score, found.candidate.id))
@@ -217,13 +224,21 @@ class MatchIndex:
 
     def candidate_rows(self, profile: Profile, count: int) -> list[int]:
         """The rows of the ``count`` best-voted entities of a schema the query can match."""
+        weights = self._found_tokens(profile)
+        if not weights:
+            return []
+        return self._best_rows(weights, profile.schema, count)
+
+    def _found_tokens(self, profile: Profile, reach: set[int] | None = None) -> dict[int, float]:
+        """The vocabulary tokens the query's names find, each with its vote (``reach`` receives
+        the ids of every token found, those left out of the vote included)."""
         kind = name_kind(profile.schema)
         weights: dict[int, float] = {}
         for name in profile.names:
             normal = normalise_name(name, kind).tokens
             for token in normal:
                 weight = token_weight(token, kind, self._scoring)
-                for token_id, similarity in self._vocabulary.expand(token):
+                for token_id, similarity in self._vocabulary.expand(token, reach):
                     vote = weight * similarity * float(self._idf[token_id])
                     if vote > weights.get(token_id, 0.0):
                         weights[token_id] = vote
@@ -234,9 +249,7 @@ class MatchIndex:
                     for left_id, right_id in self._vocabulary.splits(token):
                         self._vote(weights, left_id, SIMILARITY_JOINED)
                         self._vote(weights, right_id, SIMILARITY_JOINED)
-        if not weights:
-            return []
-        return self._best_rows(weights, profile.schema, count)
+        return weights
 
     def _vote(self, weights: dict[int, float], token_id: int | None, similarity: float) -> None:
         if token_id is not None:

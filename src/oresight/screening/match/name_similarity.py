@@ -7,11 +7,13 @@ beyond), when one is the initial of the other (people only), or when they sound 
 Metaphone key and first letter: ``Qaddafi``, ``Gaddafi``); two long tokens one edit over the
 budget pair weakly (``congocom``, ``congomet``). Tokens that one name writes apart and the other
 joins (``Good Will``, ``Goodwill``) pair as one; so does an acronym with the words it abbreviates
-(organisations only). Tokens of people's names still unpaired on both sides are looked up in
-rigour's database of name variants: ``Барак`` and ``Barack`` share a symbol, as do ``Ted`` and
-``Theodore``. Names written in one syllabic script on both sides (Han, Hangul, kana) are compared
-in that script, where one character more or less is another name. The token level is in
-:mod:`~oresight.screening.match.name_tokens`.
+(organisations only). Names of the same letters split into words differently (``AREFULLAHA REF``,
+``AREFULLAH AREF``) are one name; vessel and aircraft names, often codes (``YK-AB``, ``YK-ATB``),
+are also compared as one word, one letter apart at most. Tokens of people's names still unpaired
+on both sides are looked up in rigour's database of name variants: ``Барак`` and ``Barack``
+share a symbol, as do ``Ted`` and ``Theodore``. Names written in one syllabic script on both
+sides (Han, Hangul, kana) are compared in that script, where one character more or less is
+another name. The token level is in :mod:`~oresight.screening.match.name_tokens`.
 
 The score weighs what is paired against what is not. Each token carries a weight: particles
 (``al``, ``bin``, ``de``, ``of``) and honorifics count little, patronymics and numbers less than a
@@ -31,9 +33,13 @@ In Arabic names, a father and son who change places around ``bin`` (``SALMAN BIN
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from oresight.screening.match.name_tokens import (
+    COMPANY_WORDS,
     DEFAULT_SCORING,
     PARTICLES,
     NameScoring,
@@ -44,6 +50,7 @@ from oresight.screening.match.name_tokens import (
     token_similarity,
     token_symbols,
     token_weights,
+    typo_budget,
 )
 from oresight.screening.names import NameKind, NormalName
 
@@ -130,9 +137,22 @@ def best_alignment(
     queries: Sequence[NormalName],
     candidates: Sequence[NormalName],
     scoring: NameScoring = DEFAULT_SCORING,
+    *,
+    reach: AbstractSet[str] | None = None,
 ) -> Alignment | None:
     """The best-scoring alignment over every pair of two entities' names, if any: its
-    :attr:`~Alignment.score` now, its :meth:`~Alignment.comparison` in words when wanted."""
+    :attr:`~Alignment.score` now, its :meth:`~Alignment.comparison` in words when wanted.
+
+    ``reach``, when given, holds the candidate tokens the query's tokens can find in an index
+    (the same, a typo or a sound away, written together): the candidate's names with none of
+    them are left out, unless that leaves none, and so are names of one token (an acronym) and
+    names with initials. A list entry with dozens of aliases is then compared through the few
+    that share something with the query; an alias that could pair only through name variants
+    or typos the index does not look up is passed over.
+    """
+    if reach is not None and len(candidates) > 1:
+        near = [name for name in candidates if _within_reach(name.tokens, reach)]
+        candidates = near or candidates
     best: Alignment | None = None
     for query in queries:
         for candidate in candidates:
@@ -204,6 +224,37 @@ class Alignment:
         if person and kinship_reversed(self.left, self.right):
             self.score *= scoring.kinship_reversed
             self.notes = ("father and son change places around 'bin'",)
+        if not strict and self.score < 1.0:
+            self._compare_written_as_one()
+
+    def _compare_written_as_one(self) -> None:
+        """The names compared with their word breaks taken out, kept if that scores better.
+
+        The same letters split into words differently (``AREFULLAHA REF``, ``AREFULLAH AREF``)
+        are one name. For vessels and aircraft, whose names are often codes (``YK-AB``,
+        ``YK-ATB``) or run together (``EVE BRIGHT 88``, ``EVER BRIGHT 88``), the letters may
+        also differ by one.
+        """
+        left, right = "".join(self.left), "".join(self.right)
+        if left == right:
+            similarity = self.scoring.similarity_respaced
+            reason = "the same letters, split into words differently"
+        elif self.kind is NameKind.OBJECT:
+            # One letter at most: two letters of a short word (GIVEN, GREEN) are another ship.
+            if min(len(left), len(right)) < 4 or OSA.distance(left, right, score_cutoff=2) > 1:
+                return
+            similarity = 1.0 - 1 / max(len(left), len(right))
+            reason = "1 letter differs, read as one word"
+        else:
+            return
+        if similarity <= self.score:
+            return
+        every_left, every_right = tuple(range(len(self.left))), tuple(range(len(self.right)))
+        self.pairs = [(every_left, every_right, similarity, reason)]
+        self.left_used = [True] * len(self.left)
+        self.right_used = [True] * len(self.right)
+        self.notes = ()
+        self.score = similarity
 
     def comparison(self) -> NameComparison:
         """The alignment as a :class:`NameComparison`, pairs in the query's order."""
@@ -252,12 +303,11 @@ class Alignment:
         scored: list[tuple[float, float, int, int, str]] = []
         scoring = self.scoring
         for i, a in enumerate(self.left):
+            first, length = a[0], len(a)
             for j, b in enumerate(self.right):
                 if a == b:
                     similarity, reason = 1.0, "same"
-                elif strict or (a[0] != b[0] and abs(len(a) - len(b)) > 3):
-                    # Past three letters of difference only a sound-alike pairs, and that
-                    # needs the same first letter.
+                elif strict or (b[0] != first and _apart(a, b, length, len(b))):
                     continue
                 else:
                     similarity, reason = token_similarity(a, b, person, scoring)
@@ -354,12 +404,8 @@ class Alignment:
             weight = sum(left_weights[i] for i in left) + sum(right_weights[j] for j in right)
             paired_weight += weight
             paired_similarity += weight * similarity
-        left_free = sum(w for w, used in zip(left_weights, self.left_used, strict=True) if not used)
-        right_free = sum(
-            w for w, used in zip(right_weights, self.right_used, strict=True) if not used
-        )
-        left_share = left_free / sum(left_weights)
-        right_share = right_free / sum(right_weights)
+        left_share = _free_share(left_weights, self.left_used)
+        right_share = _free_share(right_weights, self.right_used)
         conflict = min(left_share, right_share)
         one_sided = max(left_share, right_share) - conflict
         scoring = self.scoring
@@ -381,6 +427,32 @@ class Alignment:
                 score *= scoring.common_words_only
                 self.notes = (*self.notes, "only common words in common")
         return max(0.0, min(1.0, score))
+
+
+def _free_share(weights: tuple[float, ...], used: list[bool]) -> float:
+    """The share of a side's weight that no pair took."""
+    free = total = 0.0
+    for weight, paired in zip(weights, used, strict=True):
+        total += weight
+        if not paired:
+            free += weight
+    return free / total
+
+
+def _within_reach(tokens: tuple[str, ...], reach: AbstractSet[str]) -> bool:
+    """Whether a candidate name shares a token with the reach, or may pair without one: a
+    name of one token (an acronym) or with initials."""
+    return len(tokens) == 1 or not reach.isdisjoint(tokens) or min(map(len, tokens)) == 1
+
+
+def _apart(a: str, b: str, length_a: int, length_b: int) -> bool:
+    """Whether two tokens that start differently cannot pair: a sound-alike and an initial
+    need the same first letter, so only a typo or a near miss could pair them, and their
+    lengths differ by more than either allows (company words pair whatever their letters)."""
+    shorter = length_a if length_a < length_b else length_b
+    if shorter > 3 and abs(length_a - length_b) <= typo_budget(shorter) + 1:
+        return False
+    return a not in COMPANY_WORDS or b not in COMPANY_WORDS
 
 
 def _distinctive(weights: tuple[float, ...], used: list[bool]) -> bool:

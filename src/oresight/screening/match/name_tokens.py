@@ -14,6 +14,7 @@ names and surnames in every script, and nicknames), the data OpenSanctions' own 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -66,6 +67,8 @@ class NameScoring:
     similarity_known_variant: float = 0.9
     similarity_acronym: float = 0.9
     similarity_company_words: float = 0.9
+    similarity_respaced: float = 0.95
+    """Two names of the same letters split into words differently."""
     near_miss: float = 0.5
     """Share of its similarity a pair of long tokens keeps one edit over the typo budget."""
     one_sided_person: float = 0.25
@@ -155,12 +158,13 @@ def token_similarity(
     return 0.0, ""
 
 
-def token_symbols(original: str) -> dict[str, frozenset[str]]:
+@lru_cache(maxsize=65536)
+def token_symbols(original: str) -> Mapping[str, frozenset[str]]:
     """For each Latin token of a person's name, the name and nickname symbols rigour gives it.
 
     Each word is looked up on its own, in its own script, and remembered: lists repeat their
     given names and surnames, so the lookups are few. rigour loads its name database on first
-    use (a few seconds, once per process).
+    use (a few seconds, once per process). The mapping is shared between callers: read only.
     """
     symbols: dict[str, frozenset[str]] = {}
     for word in _words(original):

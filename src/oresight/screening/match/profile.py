@@ -26,6 +26,8 @@ NAME_PART_PROPERTIES = ("firstName", "secondName", "middleName", "fatherName", "
 _FIELD = "\x1e"
 _VALUE = "\x1f"
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_DATE_NAMES = frozenset(DATE_PROPERTIES)
+_PART_NAMES = frozenset(NAME_PART_PROPERTIES)
 MIN_IDENTIFIER_LENGTH = 4
 """Identifiers shorter than this (a stray "1", "N/A") match too much to count."""
 
@@ -67,6 +69,15 @@ class Profile:
             self.identifiers,
             self.addresses,
         )
+        packed = _FIELD.join([_VALUE.join(field) for field in fields])
+        # Six field separators, and one value separator fewer than values in each field.
+        values = len(self.names) + len(self.countries) + len(self.dates)
+        values += len(self.identifiers) + len(self.addresses)
+        empty = (not self.names) + (not self.countries) + (not self.dates)
+        empty += (not self.identifiers) + (not self.addresses)
+        if packed.count(_VALUE) + packed.count(_FIELD) == 6 + values + empty - 5:
+            return packed
+        # A value holds a separator (FtM's cleaning removes them; be sure anyway).
         return _FIELD.join(_VALUE.join(_plain(value) for value in field) for field in fields)
 
     @classmethod
@@ -86,30 +97,53 @@ class Profile:
 
 
 def profile_of(entity: EntityProxy) -> Profile | None:
-    """The profile of an entity with an id and a name, or None for one without (a Sanction)."""
+    """The profile of an entity with an id and a name, or None for one without (a Sanction).
+
+    The entity's values are read in one pass, names in the order the entity gives them.
+    """
     if not entity.id or not entity.schema.matchable:
         return None
-    names = list(entity.get_type_values(registry.name, matchable=True))
+    names: dict[str, None] = {}
+    parts: dict[str, list[str]] = {}
+    countries: set[str] = set()
+    dates: set[str] = set()
+    identifiers: set[str] = set()
+    addresses: dict[str, None] = {}
+    name_type, country_type = registry.name, registry.country
+    identifier_type, address_type = registry.identifier, registry.address
+    for prop, value in entity.itervalues():
+        kind = prop.type
+        if prop.name in _DATE_NAMES:
+            dates.add(value)
+        elif prop.name in _PART_NAMES:
+            parts.setdefault(prop.name, []).append(value)
+        if kind is name_type:
+            if prop.matchable:
+                names[value] = None
+        elif kind is country_type:
+            if prop.matchable:
+                countries.add(value)
+        elif kind is identifier_type:
+            if prop.matchable:
+                clean = normalise_identifier(value)
+                if len(clean) >= MIN_IDENTIFIER_LENGTH:
+                    identifiers.add(clean)
+        elif kind is address_type:
+            addresses[value] = None
     if not names:
-        parts = [value for prop in NAME_PART_PROPERTIES for value in entity.get(prop, quiet=True)]
-        if parts:
-            names.append(" ".join(parts))
+        joined = " ".join(value for prop in NAME_PART_PROPERTIES for value in parts.get(prop, ()))
+        if joined:
+            names[joined] = None
     if not names:
         return None
-    dates = [value for prop in DATE_PROPERTIES for value in entity.get(prop, quiet=True)]
-    identifiers = {
-        clean
-        for value in entity.get_type_values(registry.identifier, matchable=True)
-        if len(clean := normalise_identifier(value)) >= MIN_IDENTIFIER_LENGTH
-    }
     return Profile(
         id=str(entity.id),
         schema=entity.schema.name,
-        names=tuple(dict.fromkeys(names)),
-        countries=tuple(sorted(set(entity.get_type_values(registry.country, matchable=True)))),
-        dates=tuple(sorted(set(dates))),
+        names=tuple(names),
+        countries=tuple(sorted(countries)),
+        dates=tuple(sorted(dates)),
         identifiers=tuple(sorted(identifiers)),
-        addresses=tuple(dict.fromkeys(entity.get_type_values(registry.address))),
+        addresses=tuple(addresses),
     )
 
 
@@ -120,5 +154,4 @@ def normalise_identifier(value: str) -> str:
 
 
 def _plain(value: str) -> str:
-    # The two separators are control characters that FtM's cleaning removes; be sure anyway.
     return value.replace(_FIELD, " ").replace(_VALUE, " ")

@@ -21,6 +21,7 @@ a weak name needs several pieces of evidence to reach the threshold.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -145,9 +146,16 @@ class Evaluation:
 
 
 def evaluate(
-    query: Profile, candidate: Profile, *, scoring: NameScoring = DEFAULT_SCORING
+    query: Profile,
+    candidate: Profile,
+    *,
+    scoring: NameScoring = DEFAULT_SCORING,
+    reach: AbstractSet[str] | None = None,
 ) -> Evaluation:
-    """Score a candidate profile against a query profile, without putting it in words yet."""
+    """Score a candidate profile against a query profile, without putting it in words yet.
+
+    ``reach``: the candidate tokens an index found for the query (see :func:`best_alignment`).
+    """
     common = _common_schema(query.schema, candidate.schema)
     if common is None:
         impossible = f"schema {query.schema} cannot be {candidate.schema}"
@@ -157,7 +165,10 @@ def evaluate(
         note = f"schema {query.schema} ~ {candidate.schema}"
     kind = name_kind(common)
     alignment = best_alignment(
-        _normal_names(query.names, kind), _normal_names(candidate.names, kind), scoring
+        _normal_names(query.names, kind),
+        _normal_names(candidate.names, kind),
+        scoring,
+        reach=reach,
     )
     if alignment is None:
         return Evaluation(candidate, 0.0, schema_note=note)
@@ -188,9 +199,12 @@ def _common_schema(left: str, right: str) -> Schema | None:
         return candidate if candidate.is_a(query) else query
 
 
-def _normal_names(names: tuple[str, ...], kind: NameKind) -> list[NormalName]:
+@lru_cache(maxsize=32768)
+def _normal_names(names: tuple[str, ...], kind: NameKind) -> tuple[NormalName, ...]:
+    """The names with tokens, normalised (remembered: a query is compared with many
+    candidates, and a listed party comes up for many queries)."""
     normal = [normalise_name(name, kind) for name in names]
-    return [name for name in normal if name.tokens]
+    return tuple(name for name in normal if name.tokens)
 
 
 def _describe_names(comparison: NameComparison) -> str:

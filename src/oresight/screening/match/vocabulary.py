@@ -55,6 +55,10 @@ class Vocabulary:
     def __contains__(self, token: object) -> bool:
         return token in self._ids
 
+    def token(self, token_id: int) -> str:
+        """The token of an id."""
+        return self._tokens[token_id]
+
     def id(self, token: str) -> int | None:
         """The id of a token, if the vocabulary has it."""
         return self._ids.get(token)
@@ -70,8 +74,9 @@ class Vocabulary:
         tables = (self._variant_keys, self._variant_owners, self._sound_keys, self._sound_owners)
         return sum(int(table.nbytes) for table in tables)
 
-    def expand(self, token: str) -> list[tuple[int, float]]:
-        """The ids of the tokens a query token could pair with, and their similarity."""
+    def expand(self, token: str, reach: set[int] | None = None) -> list[tuple[int, float]]:
+        """The ids of the tokens a query token could pair with, and their similarity: the
+        closest :data:`MAX_EXPANSIONS`; ``reach``, when given, receives the ids of all."""
         found: dict[int, float] = {}
         exact = self._ids.get(token)
         if exact is not None:
@@ -86,6 +91,8 @@ class Vocabulary:
                 if token_id not in found and self._tokens[token_id][0] == token[0]:
                     found[token_id] = self._sounds_alike
         ranked = list(found.items())
+        if reach is not None:
+            reach.update(found)
         if len(ranked) > MAX_EXPANSIONS:
             ranked.sort(key=lambda item: (-item[1], int(self._frequency[item[0]])))
             del ranked[MAX_EXPANSIONS:]
