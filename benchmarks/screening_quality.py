@@ -1,6 +1,6 @@
 """Screening quality: oresight's matcher on the field's benchmarks, and how fast it screens.
 
-Four measures, one JSON object on stdout (progress on stderr):
+Six measures, one JSON object on stdout (progress on stderr):
 
 * ``name_benchmark`` — OpenSanctions' nomenklatura name benchmark (826 labelled name pairs):
   precision, recall and F1 of our name score at the default threshold, beside the frozen scores
@@ -9,6 +9,13 @@ Four measures, one JSON object on stdout (progress on stderr):
   threshold with the best F1; and a two-fold check (threshold tuned on one half of the pairs,
   stratified by case group, measured on the other half) that the figure is not an artefact of
   tuning.
+* ``entity_checks`` — nomenklatura's entity checks (228 labelled pairs of FtM entities: names,
+  name parts, vessels; some hard by design, such as names written backwards): precision, recall
+  and F1 of ``score_pair`` at the default threshold, beside logic-v2 run on the same pairs in the
+  same run (with nomenklatura installed), and the checks we get wrong.
+* ``ofac_reference`` — 170 name pairs with the score OFAC's own Sanctions List Search gave them
+  (2021; -1 where it did not return the result): Spearman's rank correlation of our scores with
+  OFAC's on the 164 it returned, logic-v2's beside it, and our scores of the six it did not.
 * ``yente_candidates`` — yente's candidate-generation set: the 1,093 entries of the UN
   consolidated list (2018-10-29, read with oresight's own UN reader) are indexed, and each of
   683 treated queries (typos, reordered names) searches them; recall is the share whose source
@@ -56,9 +63,12 @@ from oresight.screening.match.evaluation import (
     by_group,
     confusion,
     find_sources,
+    rank_correlation,
+    read_entity_checks,
     read_frozen_scores,
     read_name_pairs,
     read_query_persons,
+    read_reference_scores,
     two_fold,
 )
 from oresight.screening.match.name_tokens import load_name_variants
@@ -67,6 +77,7 @@ from oresight.screening.matching import (
     MatchIndex,
     compare_names,
     normalise_name,
+    score_pair,
     search_many,
 )
 
@@ -124,6 +135,87 @@ def name_benchmark() -> dict[str, Any]:
         "target": "f1 >= 0.85",
         "met": ours.f1 >= 0.85,
     }
+
+
+def entity_checks() -> dict[str, Any]:
+    """Our score on nomenklatura's entity checks (228 labelled pairs of FtM entities), beside
+    logic-v2 run on the same pairs when nomenklatura is installed."""
+    checks = read_entity_checks(MATCHING / "nomenklatura_entity_bench_checks.yml")
+    labels = [check.is_match for check in checks]
+    scores = [score_pair(check.query, check.candidate).score for check in checks]
+    ours = confusion(zip(scores, labels, strict=True), DEFAULT_THRESHOLD)
+    report: dict[str, Any] = {"checks": len(checks), "ours": ours.as_dict()}
+    peer_scores = _logic_v2_scores([(check.query, check.candidate) for check in checks])
+    if peer_scores is not None:
+        peer = confusion(zip(peer_scores, labels, strict=True), LOGIC_V2_THRESHOLD)
+        report["peer"] = {**peer.as_dict(), "threshold": LOGIC_V2_THRESHOLD}
+        report["peer_is"] = "nomenklatura logic-v2 (LogicV2.compare, default config), this run"
+        report["ratio_f1"] = round(ours.f1 / peer.f1, 3)
+    report["ours_wrong"] = [
+        {
+            "check": check.record,
+            "schema": check.schema,
+            "match": check.is_match,
+            "score": score,
+            "query": check.query.caption,
+            "candidate": check.candidate.caption,
+        }
+        for check, score in zip(checks, scores, strict=True)
+        if (score >= DEFAULT_THRESHOLD) != check.is_match
+    ]
+    return report
+
+
+def ofac_reference() -> dict[str, Any]:
+    """How our scores rank the name pairs that OFAC's Sanctions List Search scored (2021
+    fixtures): Spearman's rank correlation, beside logic-v2's on the same pairs."""
+    rows = read_reference_scores(MATCHING / "nomenklatura_ofac2021_fixtures.csv")
+    returned = [row for row in rows if row.score is not None]
+    # Each entity its own id: logic-v2 remembers what it made of an entity by its id.
+    pairs = [
+        (_named("LegalEntity", f"q{n}", row.query), _named("LegalEntity", f"c{n}", row.result))
+        for n, row in enumerate(returned)
+    ]
+    reference = [row.score for row in returned if row.score is not None]
+    ours = [score_pair(query, candidate).score for query, candidate in pairs]
+    report: dict[str, Any] = {
+        "pairs": len(rows),
+        "returned_by_ofac": len(returned),
+        "ours_rank_correlation": round(rank_correlation(ours, reference), 4),
+    }
+    peer = _logic_v2_scores(pairs)
+    if peer is not None:
+        report["peer_rank_correlation"] = round(rank_correlation(peer, reference), 4)
+    report["not_returned_by_ofac"] = [
+        {
+            "query": row.query,
+            "result": row.result,
+            "ours": score_pair(
+                _named("LegalEntity", "q", row.query), _named("LegalEntity", "c", row.result)
+            ).score,
+        }
+        for row in rows
+        if row.score is None
+    ]
+    return report
+
+
+def _named(schema: str, entity_id: str, name: str) -> EntityProxy:
+    entity = model.make_entity(schema)
+    entity.id = entity_id
+    entity.add("name", name)
+    return entity
+
+
+def _logic_v2_scores(pairs: Sequence[tuple[EntityProxy, EntityProxy]]) -> list[float] | None:
+    """logic-v2's scores of the pairs, or None when nomenklatura is not installed."""
+    try:
+        from nomenklatura.matching.logic_v2.model import LogicV2
+    except ImportError:
+        log("nomenklatura is not installed (pip install nomenklatura): ours alone")
+        return None
+    config = LogicV2.default_config()
+    return [LogicV2.compare(query, candidate, config).score for query, candidate in pairs]
 
 
 def name_score(pair: NamePair) -> float:
@@ -402,6 +494,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     log("name benchmark")
     report["name_benchmark"] = name_benchmark()
+    log("entity checks")
+    report["entity_checks"] = entity_checks()
+    log("OFAC search scores (2021)")
+    report["ofac_reference"] = ofac_reference()
     log("UN list")
     un = un_entities()
     un_index = MatchIndex.build(un)

@@ -7,7 +7,11 @@ Two kinds of labelled data are read here:
   matcher gave them (``logicv2-frozen.csv``, the same columns with ``score``);
 * screening queries, as in yente's candidate-generation and validation sets (full_name,
   first_name, middle_name, last_name, gender, date_of_birth, place_of_birth, nationality), read
-  into FtM Person entities.
+  into FtM Person entities;
+* entity pairs, as in nomenklatura's entity benchmark checks (YAML: ``checks``, each with
+  ``match``, ``schema`` and the ``query`` and ``candidate`` properties), read into FtM entities;
+* pairs of names with the score OFAC's own Sanctions List Search gave them (``query_name``,
+  ``result_name``, ``ofac_score`` out of 100), a reference to rank against.
 
 Scores are turned into precision, recall and F1 at a threshold (:class:`Confusion`), overall and
 by group, and :func:`two_fold` checks that a threshold tuned on one half of the pairs holds on the
@@ -18,11 +22,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from followthemoney import EntityProxy, model
+from followthemoney.exc import InvalidData
 from followthemoney.types import registry
 
 from oresight.core.errors import InvalidInput
@@ -273,14 +280,146 @@ def read_query_persons(path: Path, *, prefix: str = "q") -> list[EntityProxy]:
     return persons
 
 
-def _csv_rows(path: Path, required: Sequence[str]) -> list[tuple[str, dict[str, str]]]:
-    """The rows of a UTF-8 CSV file with a header, named ``row N`` (counted from 1)."""
+@dataclass(frozen=True, slots=True)
+class EntityCheck:
+    """A labelled pair of entities: is the candidate the party the query describes?"""
+
+    record: str
+    schema: str
+    query: EntityProxy
+    candidate: EntityProxy
+    is_match: bool
+
+
+def read_entity_checks(path: Path) -> list[EntityCheck]:
+    """Read nomenklatura-style entity checks (``checks: [{match, schema, query, candidate}]``),
+    all or nothing; each side's properties are FtM properties of the schema (a value or a list).
+    """
+    text = _utf8_text(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else None
+        raise InvalidInput(f"not valid YAML: {exc}", file=str(path), record=where) from None
+    checks = document.get("checks") if isinstance(document, dict) else None
+    if not isinstance(checks, list):
+        raise InvalidInput("expected a list under 'checks'", file=str(path), field="checks")
+    found: list[EntityCheck] = []
+    for number, item in enumerate(checks, start=1):
+        record = f"check {number}"
+        if not isinstance(item, dict):
+            raise InvalidInput("expected a mapping", file=str(path), record=record)
+        label = item.get("match")
+        if not isinstance(label, bool):
+            raise InvalidInput(
+                f"expected true or false, found {label!r}",
+                file=str(path),
+                record=record,
+                field="match",
+            )
+        schema = item.get("schema")
+        if not isinstance(schema, str) or model.get(schema) is None:
+            raise InvalidInput(
+                f"unknown FtM schema {schema!r}", file=str(path), record=record, field="schema"
+            )
+        sides = [
+            _check_entity(item.get(side), schema, f"{side}-{number}", path, record, side)
+            for side in ("query", "candidate")
+        ]
+        found.append(EntityCheck(record, schema, sides[0], sides[1], label))
+    return found
+
+
+def _check_entity(
+    properties: object, schema: str, entity_id: str, path: Path, record: str, side: str
+) -> EntityProxy:
+    if not isinstance(properties, dict) or not properties:
+        raise InvalidInput(
+            "expected a mapping of properties", file=str(path), record=record, field=side
+        )
+    entity = model.make_entity(schema)
+    entity.id = entity_id
+    for prop, values in properties.items():
+        listed = values if isinstance(values, list) else [values]
+        try:
+            for value in listed:
+                entity.add(prop, str(value))
+        except InvalidData as exc:
+            raise InvalidInput(
+                str(exc), file=str(path), record=record, field=f"{side}.{prop}"
+            ) from None
+    return entity
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceScore:
+    """A pair of names and the score a reference screening tool gave it (0 to 1), or None
+    where the tool did not return the result for the query."""
+
+    query: str
+    result: str
+    score: float | None
+
+
+def read_reference_scores(path: Path) -> list[ReferenceScore]:
+    """Read OFAC Sanctions List Search scores (``query_name``, ``result_name``, ``ofac_score``
+    from 0 to 100, or -1 where the search did not return the result), as fractions of 1."""
+    rows: list[ReferenceScore] = []
+    for record, row in _csv_rows(path, ("query_name", "result_name", "ofac_score")):
+        try:
+            score = float(row["ofac_score"])
+        except ValueError:
+            score = math.nan
+        if score != -1 and not 0.0 <= score <= 100.0:
+            raise InvalidInput(
+                f"expected a score from 0 to 100 or -1, found {row['ofac_score']!r}",
+                file=str(path),
+                record=record,
+                field="ofac_score",
+            )
+        scaled = None if score == -1 else score / 100.0
+        rows.append(ReferenceScore(row["query_name"], row["result_name"], scaled))
+    return rows
+
+
+def rank_correlation(left: Sequence[float], right: Sequence[float]) -> float:
+    """Spearman's rank correlation of two equally long series (ties take their mean rank)."""
+    if len(left) != len(right) or len(left) < 2:
+        raise ValueError("two series of the same length, at least two values, are needed")
+    a, b = _ranks(left), _ranks(right)
+    mean = (len(a) + 1) / 2
+    covariance = sum((x - mean) * (y - mean) for x, y in zip(a, b, strict=True))
+    spread = math.sqrt(sum((x - mean) ** 2 for x in a) * sum((y - mean) ** 2 for y in b))
+    return covariance / spread if spread else 0.0
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda index: values[index])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            ranks[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def _utf8_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InvalidInput(f"cannot read the file: {exc.strerror or exc}", file=str(path)) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+
+
+def _csv_rows(path: Path, required: Sequence[str]) -> list[tuple[str, dict[str, str]]]:
+    """The rows of a UTF-8 CSV file with a header, named ``row N`` (counted from 1)."""
+    text = _utf8_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [column for column in required if column not in (reader.fieldnames or ())]
     if missing:

@@ -223,7 +223,7 @@ class Alignment:
         self.score = self._score()
         if person and kinship_reversed(self.left, self.right):
             self.score *= scoring.kinship_reversed
-            self.notes = ("father and son change places around 'bin'",)
+            self.notes = (*self.notes, "father and son change places around 'bin'")
         if not strict and self.score < 1.0:
             self._compare_written_as_one()
 
@@ -233,15 +233,18 @@ class Alignment:
         The same letters split into words differently (``AREFULLAHA REF``, ``AREFULLAH AREF``)
         are one name. For vessels and aircraft, whose names are often codes (``YK-AB``,
         ``YK-ATB``) or run together (``EVE BRIGHT 88``, ``EVER BRIGHT 88``), the letters may
-        also differ by one.
+        also differ by one, the digits not at all.
         """
         left, right = "".join(self.left), "".join(self.right)
         if left == right:
             similarity = self.scoring.similarity_respaced
             reason = "the same letters, split into words differently"
         elif self.kind is NameKind.OBJECT:
-            # One letter at most: two letters of a short word (GIVEN, GREEN) are another ship.
-            if min(len(left), len(right)) < 4 or OSA.distance(left, right, score_cutoff=2) > 1:
+            # One letter at most: two letters of a short word (GIVEN, GREEN) are another ship,
+            # and so is another number (ZU ZAG BONG 5, 6; VICTORY, VICTORY 3).
+            if min(len(left), len(right)) < 4 or _digits(left) != _digits(right):
+                return
+            if OSA.distance(left, right, score_cutoff=2) > 1:
                 return
             similarity = 1.0 - 1 / max(len(left), len(right))
             reason = "1 letter differs, read as one word"
@@ -330,6 +333,8 @@ class Alignment:
             others, taken = (
                 (self.right, self.right_used) if joined_is_left else (self.left, self.left_used)
             )
+            if used.count(False) < 2:
+                continue  # nothing to join on this side
             singles = [j for j, token in enumerate(others) if not taken[j] and len(token) >= 4]
             if not singles:
                 continue
@@ -427,6 +432,10 @@ class Alignment:
                 score *= scoring.common_words_only
                 self.notes = (*self.notes, "only common words in common")
         return max(0.0, min(1.0, score))
+
+
+def _digits(text: str) -> str:
+    return "".join(character for character in text if character.isdigit())
 
 
 def _free_share(weights: tuple[float, ...], used: list[bool]) -> float:

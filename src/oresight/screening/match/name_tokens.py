@@ -239,6 +239,8 @@ def closest_token(
 
 def kinship_reversed(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
     """Whether the names around a single ``bin`` on each side swap (father for son)."""
+    if KINSHIP.isdisjoint(left) or KINSHIP.isdisjoint(right):
+        return False
     left_pair = _around_kinship(left)
     right_pair = _around_kinship(right)
     if left_pair is None or right_pair is None:
