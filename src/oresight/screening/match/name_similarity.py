@@ -302,22 +302,39 @@ class Alignment:
         self.pairs.append((left, right, similarity, reason))
 
     def _pair_single_tokens(self, person: bool, strict: bool) -> None:
-        """Pair single tokens one to one, the most similar (then the heaviest) pairs first."""
+        """Pair single tokens one to one, the most similar (then the heaviest) pairs first.
+
+        The same token on both sides is the most similar pair there is, so those pairs are made
+        first, and only the tokens they leave free are compared with one another.
+        """
+        left, right = self.left, self.right
+        left_weights, right_weights = self.left_weights, self.right_weights
+        places: dict[str, list[int]] = {}
+        for j, b in enumerate(right):
+            places.setdefault(b, []).append(j)
+        same = [
+            (-(left_weights[i] + right_weights[j]), i, j)
+            for i, a in enumerate(left)
+            for j in places.get(a, ())
+        ]
+        same.sort()
+        for _weight, i, j in same:
+            if not self.left_used[i] and not self.right_used[j]:
+                self._pair((i,), (j,), 1.0, "same")
+        if strict:
+            return
         scored: list[tuple[float, float, int, int, str]] = []
-        scoring = self.scoring
-        for i, a in enumerate(self.left):
+        scoring, right_used = self.scoring, self.right_used
+        for i, a in enumerate(left):
+            if self.left_used[i]:
+                continue
             first, length = a[0], len(a)
-            for j, b in enumerate(self.right):
-                if a == b:
-                    similarity, reason = 1.0, "same"
-                elif strict or (b[0] != first and _apart(a, b, length, len(b))):
+            for j, b in enumerate(right):
+                if right_used[j] or a == b or (b[0] != first and _apart(a, b, length, len(b))):
                     continue
-                else:
-                    similarity, reason = token_similarity(a, b, person, scoring)
-                    if not similarity:
-                        continue
-                weight = self.left_weights[i] + self.right_weights[j]
-                scored.append((-similarity, -weight, i, j, reason))
+                similarity, reason = token_similarity(a, b, person, scoring)
+                if similarity:
+                    scored.append((-similarity, -(left_weights[i] + right_weights[j]), i, j, reason))
         scored.sort()
         for negative, _weight, i, j, reason in scored:
             if not self.left_used[i] and not self.right_used[j]:
@@ -406,7 +423,10 @@ class Alignment:
         left_weights, right_weights = self.left_weights, self.right_weights
         paired_weight = paired_similarity = 0.0
         for left, right, similarity, _reason in self.pairs:
-            weight = sum(left_weights[i] for i in left) + sum(right_weights[j] for j in right)
+            if len(left) == 1 and len(right) == 1:
+                weight = left_weights[left[0]] + right_weights[right[0]]
+            else:
+                weight = sum(left_weights[i] for i in left) + sum(right_weights[j] for j in right)
             paired_weight += weight
             paired_similarity += weight * similarity
         left_share = _free_share(left_weights, self.left_used)
