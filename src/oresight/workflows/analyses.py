@@ -14,6 +14,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from oresight.core.custody import CustodyEvent
@@ -83,8 +84,18 @@ class AnalysisInputs:
     """The sanctions lists in force (``None``: none loaded, which the screening rules report)."""
     dismissed: Dismissed | None = None
     """Whether an analyst dismissed a party's match with a list entry (as both are now)."""
-    _screened: dict[str, list[PartyMatch]] = field(default_factory=dict, repr=False)
-    """The parties matched by the sanctions rule, for the ownership rule after it."""
+
+    @cached_property
+    def screened(self) -> tuple[RuleOutcome, list[PartyMatch]]:
+        """The parties screened against the lists in force (the sanctions rule's outcome and
+        every match), once for the rules that read them: sanctions and ownership."""
+        lists = self.lists
+        return screening.find_sanctioned_parties(
+            self.parties.values(),
+            lists.entries if lists else (),
+            titles={v.list_id: v.title for v in lists.versions} if lists else None,
+            dismissed=self.dismissed,
+        )
 
 
 @dataclass(frozen=True)
@@ -208,20 +219,10 @@ def _transit_country(inputs: AnalysisInputs) -> RuleOutcome:
 
 
 def _sanctions(inputs: AnalysisInputs) -> RuleOutcome:
-    lists = inputs.lists
-    outcome, matches = screening.find_sanctioned_parties(
-        inputs.parties.values(),
-        lists.entries if lists else (),
-        titles={v.list_id: v.title for v in lists.versions} if lists else None,
-        dismissed=inputs.dismissed,
-    )
-    inputs._screened["matches"] = matches
-    return outcome
+    return inputs.screened[0]
 
 
 def _ownership(inputs: AnalysisInputs) -> RuleOutcome:
-    if "matches" not in inputs._screened:
-        _sanctions(inputs)
     lists = inputs.lists
     listed = {
         entry.entity_id: f"listed on {entry.list_id} ({', '.join(entry.programmes) or '-'})"
@@ -229,7 +230,7 @@ def _ownership(inputs: AnalysisInputs) -> RuleOutcome:
     }
     return screening.find_sanctioned_owners(
         list(inputs.parties.values()),
-        inputs._screened["matches"],
+        inputs.screened[1],
         related=lists.related if lists else (),
         listed=listed,
         as_of=inputs.reference.as_of,

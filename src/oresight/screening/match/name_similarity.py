@@ -334,7 +334,8 @@ class Alignment:
                     continue
                 similarity, reason = token_similarity(a, b, person, scoring)
                 if similarity:
-                    scored.append((-similarity, -(left_weights[i] + right_weights[j]), i, j, reason))
+                    weight = left_weights[i] + right_weights[j]
+                    scored.append((-similarity, -weight, i, j, reason))
         scored.sort()
         for negative, _weight, i, j, reason in scored:
             if not self.left_used[i] and not self.right_used[j]:
