@@ -121,6 +121,15 @@ def test_vessel_and_aircraft_codes_compare_as_one_word() -> None:
     assert name_score("YK AB", "YK ATB", "Company") < DEFAULT_THRESHOLD
 
 
+def test_a_partial_match_on_a_sound_alike_rests_on_less_than_on_the_same_word() -> None:
+    # From yente's synthetic negatives: one word sounding like a one-word firm. The pair rests on
+    # 6 letters at 0.8 similarity, 4.8 of the 6 a partial match needs: the score is scaled so.
+    sound = name_score("Olivia Suarez", "SYRISS", "Organization")
+    same = name_score("Olivia Suarez", "SUAREZ", "Organization")
+    assert sound == pytest.approx(same * 0.8 * (4.8 / DEFAULT_SCORING.evidence_letters))
+    assert same >= DEFAULT_THRESHOLD > sound
+
+
 def test_acronyms_pair_with_the_words_they_abbreviate() -> None:
     comparison = compare_names(
         normalise_name("PLA", "Organization"),

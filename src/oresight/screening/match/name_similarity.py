@@ -24,7 +24,8 @@ often leave parts out, and more for organisations, where an extra word often nam
 firm (a subsidiary, a fund of a series); a token on each side without a partner (``Daniel Tusk``
 against ``Donald Tusk``) is evidence of two different names and lowers it most. A partial match
 that rests on fewer than six letters (``HUA`` in a five-part name), each counted at its token's
-weight (``COMPANY AL`` rests on 3.5), is scaled down in proportion; one that pairs nothing but
+weight and its pair's similarity (``COMPANY AL`` rests on 3.5, a sound-alike ``SUAREZ`` ~ ``SYRISS``
+on 4.8), is scaled down in proportion; one that pairs nothing but
 particles, numbers and common words (``INTERNATIONAL`` in ``NPC INTERNATIONAL``) is halved.
 In Arabic names, a father and son who change places around ``bin`` (``SALMAN BIN MUHAMMAD``,
 ``MUHAMMAD BIN SALMAN``) name two people.
@@ -443,16 +444,25 @@ class Alignment:
         if left_share or right_share:
             # A partial match resting on a few letters ("HUA" in a five-part name) or on common
             # words only ("COMPANY AL") proves little.
-            letters = min(
-                _letters(self.left, left_weights, self.left_used),
-                _letters(self.right, right_weights, self.right_used),
-            )
+            letters = min(self._evidence_letters(True), self._evidence_letters(False))
             if letters < scoring.evidence_letters:
                 score *= letters / scoring.evidence_letters
             if not _distinctive(left_weights, self.left_used):
                 score *= scoring.common_words_only
                 self.notes = (*self.notes, "only common words in common")
         return max(0.0, min(1.0, score))
+
+    def _evidence_letters(self, left_side: bool) -> float:
+        """The letters a side's pairs rest on: each paired token's letters times its weight and
+        the similarity of its pair (a sound-alike rests on less than the same word)."""
+        tokens, weights = (
+            (self.left, self.left_weights) if left_side else (self.right, self.right_weights)
+        )
+        total = 0.0
+        for left, right, similarity, _reason in self.pairs:
+            for index in left if left_side else right:
+                total += len(tokens[index]) * weights[index] * similarity
+        return total
 
 
 def _digits(text: str) -> str:
@@ -488,12 +498,3 @@ def _apart(a: str, b: str, length_a: int, length_b: int) -> bool:
 def _distinctive(weights: tuple[float, ...], used: list[bool]) -> bool:
     """Whether a paired token carries full weight (is not a particle, number or common word)."""
     return any(weight >= 1.0 for weight, paired in zip(weights, used, strict=True) if paired)
-
-
-def _letters(tokens: tuple[str, ...], weights: tuple[float, ...], used: list[bool]) -> float:
-    """The letters of a side's paired tokens, each counted at its token's weight."""
-    return sum(
-        len(token) * weight
-        for token, weight, paired in zip(tokens, weights, used, strict=True)
-        if paired
-    )
