@@ -20,7 +20,8 @@ from oresight.core.findings import SubjectType
 from oresight.custody.production import read_usgs_production_folder
 from oresight.sim.bulk import KEY_FILE, PLANTED_KINDS, BulkKey, generate_bulk, main
 from oresight.workflows.analyses import AnalysisInputs, ReferenceData, run_analyses
-from oresight.workflows.ingest import FileFormat, parse_file
+from oresight.workflows.choices import FileFormat
+from oresight.workflows.ingest import parse_file
 
 CHAINS = 45
 PER_KIND = 2

@@ -38,7 +38,8 @@ from oresight.sim.scenario_places import registered
 from oresight.sim.scenario_scoring import score_detection
 from oresight.sim.scenarios import ProblemKind, generate_scenario
 from oresight.workflows.analyses import AnalysisInputs, ReferenceData, run_analyses
-from oresight.workflows.ingest import FileFormat, parse_file
+from oresight.workflows.choices import FileFormat
+from oresight.workflows.ingest import parse_file
 
 EXTRACTION = {"mine", "artisanal_site", "concession"}
 CAHRA_SUBDIVISIONS = {"CD-NK", "CD-SK"}

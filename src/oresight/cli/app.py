@@ -36,25 +36,10 @@ from oresight.cli.lists import lists_app, review_command, screen_command
 from oresight.cli.output import OutputFormat, code_summary_table, emit_findings, ingest_table
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
-from oresight.workflows.assess import (
-    DEFAULT_PROFILE,
-    ReferenceData,
-    assess_workspace,
-    bundled_profile_titles,
-    describe_risk,
-    latest_risk,
-    stored_findings,
-)
-from oresight.workflows.demo import run_demo
-from oresight.workflows.export import (
-    ExportKind,
-    Issuer,
-    export_records,
-    export_untp_dte,
-)
-from oresight.workflows.export import issuer_key as load_issuer_key
-from oresight.workflows.ingest import FileFormat, ingest_files
-from oresight.workflows.report import ReportFormat, write_report
+from oresight.workflows.choices import DEFAULT_PROFILE, ExportKind, FileFormat, ReportFormat
+
+# Each command imports the workflows it runs when it runs: the readers, the store and the
+# matching engine take seconds to import, and `oresight --help` needs none of them.
 
 
 class LedgerStepFailed(OresightError):
@@ -110,6 +95,8 @@ def ingest(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Ingest files into the workspace: all or nothing, and the same records twice add nothing."""
+    from oresight.workflows.ingest import ingest_files
+
     with friendly_errors(), opened(workspace) as ws:
         with progress_bars("ingest") as bar:
             results = ingest_files(ws, files, format=format, progress=BarSink(bar))
@@ -171,6 +158,8 @@ def assess(
 ) -> None:
     """Run every analysis over the workspace, score the findings under a risk profile, store
     and print them."""
+    from oresight.workflows.assess import ReferenceData, assess_workspace, describe_risk
+
     with friendly_errors(), opened(workspace) as ws:
         reference = ReferenceData.load(cahra_list=cahra, production=production)
         with progress_bars("assess") as bar:
@@ -202,6 +191,8 @@ def assess(
 @app.command()
 def profiles() -> None:
     """List the bundled risk profiles (for `oresight assess --profile`)."""
+    from oresight.workflows.assess import bundled_profile_titles
+
     with friendly_errors():
         table = Table(title="Risk profiles")
         table.add_column("Name", no_wrap=True)
@@ -231,6 +222,8 @@ def findings(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the findings stored by the last assessment, optionally filtered."""
+    from oresight.workflows.assess import latest_risk, stored_findings
+
     with friendly_errors(), opened(workspace) as ws:
         stored = stored_findings(ws, min_severity=severity, codes=code or (), subject_id=subject)
         # Scores and gaps belong to the whole assessment: given only with unfiltered findings.
@@ -272,6 +265,8 @@ def report(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write the due-diligence report of the stored findings, as HTML or PDF."""
+    from oresight.workflows.report import write_report
+
     with friendly_errors(), opened(workspace) as ws:
         path = write_report(ws, format=format, out=out, title=title, font=font)
         err_console.print(f"Report written to [bold]{path}[/]")
@@ -283,6 +278,9 @@ def demo(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Build the demo supply chains, ingest them, assess them, and write the report."""
+    from oresight.workflows.assess import describe_risk
+    from oresight.workflows.demo import run_demo
+
     with friendly_errors():
         path = workspace_path(workspace)
         with opened(path, create=True) as ws:
@@ -334,6 +332,9 @@ def export(
 ) -> None:
     """Export events (EPCIS 2.0), sites (GeoJSON), parties (FtM JSON lines), or events as a
     signed UNTP Digital Traceability Event credential."""
+    from oresight.workflows.export import Issuer, export_records, export_untp_dte
+    from oresight.workflows.export import issuer_key as load_issuer_key
+
     with friendly_errors(), opened(workspace) as ws:
         if kind is not ExportKind.UNTP_DTE:
             count = export_records(ws, kind, out)

@@ -5,11 +5,12 @@ input or usage; 3 an internal error (a bug: the message says how to get the trac
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from oresight.core.errors import OresightError
 from oresight.settings import load_settings
-from oresight.store.database import Workspace, init_workspace, open_workspace
+
+if TYPE_CHECKING:
+    from oresight.store.database import Workspace
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -68,6 +71,8 @@ def workspace_path(option: Path | None) -> Path:
 def opened(option: Path | None, *, create: bool = False) -> Iterator[Workspace]:
     """The workspace of ``--workspace`` (created first when ``create``), closed afterwards."""
     path = workspace_path(option)
+    from oresight.store.database import init_workspace, open_workspace
+
     url = load_settings().database_url
     ws = (
         init_workspace(path, database_url=url) if create else open_workspace(path, database_url=url)
@@ -103,3 +108,14 @@ class BarSink:
         if label not in self.tasks:
             self.tasks[label] = self.bar.add_task(label, total=total)
         self.bar.update(self.tasks[label], completed=done, total=total)  # type: ignore[arg-type]
+
+
+class LazyModule:
+    """A module imported when one of its names is first used: commands import the workflows
+    they run when they run, so that starting ``oresight`` costs little."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)

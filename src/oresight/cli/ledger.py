@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,6 +11,7 @@ from rich.table import Table
 from oresight.cli.context import (
     EXIT_FAIL_ON,
     BarSink,
+    LazyModule,
     WorkspaceOption,
     err_console,
     friendly_errors,
@@ -19,9 +20,13 @@ from oresight.cli.context import (
     progress_bars,
 )
 from oresight.core.errors import InvalidInput
-from oresight.store.database import Workspace
-from oresight.workflows import ledger as workflow
-from oresight.workflows.ledger import Receipt
+
+if TYPE_CHECKING:
+    from oresight.store.database import Workspace
+    from oresight.workflows import ledger as workflow
+    from oresight.workflows.ledger import Receipt
+else:
+    workflow = LazyModule("oresight.workflows.ledger")
 
 ledger_app = typer.Typer(
     help="The verifiable custody ledger: an append-only Merkle log with signed checkpoints, "

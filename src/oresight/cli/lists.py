@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,16 +19,9 @@ from oresight.cli.context import (
     progress_bars,
 )
 from oresight.core.errors import InvalidInput
-from oresight.workflows.screening import (
-    CONFIRMED,
-    DEFAULT_THRESHOLD,
-    FALSE_POSITIVE,
-    ListLoad,
-    list_versions,
-    load_lists,
-    review_match,
-    screen,
-)
+
+if TYPE_CHECKING:
+    from oresight.workflows.screening import ListLoad
 
 lists_app = typer.Typer(
     help="Sanctions lists (OFAC SDN CSV, UN Security Council XML, EU FSF XML, OpenSanctions FtM "
@@ -61,6 +54,8 @@ def load(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Load sanctions list files: all or nothing; a file loaded before is not stored again."""
+    from oresight.workflows.screening import load_lists
+
     with friendly_errors(), opened(workspace) as ws:
         day = _date(published)
         with progress_bars("lists") as bar:
@@ -89,6 +84,8 @@ def _loads_table(loads: list[ListLoad]) -> Table:
 @lists_app.command("show")
 def show(workspace: WorkspaceOption = None) -> None:
     """Every loaded list version; the one in force of each list is marked."""
+    from oresight.workflows.screening import list_versions
+
     with friendly_errors(), opened(workspace) as ws:
         versions, current = list_versions(ws)
     if not versions:
@@ -130,6 +127,8 @@ def screen_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Screen names or FtM files against the sanctions lists in force, with explained matches."""
+    from oresight.workflows.screening import DEFAULT_THRESHOLD, screen
+
     with friendly_errors(), opened(workspace) as ws:
         given = [Path(q) if Path(q).is_file() else q for q in queries]
         results = screen(ws, given, schema=schema, limit=limit, threshold=threshold)
@@ -167,6 +166,8 @@ def review_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Record an analyst's decision on a sanctions match: a false positive, or confirmed."""
+    from oresight.workflows.screening import CONFIRMED, FALSE_POSITIVE, review_match
+
     with friendly_errors(), opened(workspace) as ws:
         decision = review_match(
             ws,

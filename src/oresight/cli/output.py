@@ -8,14 +8,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from oresight.core.findings import DataGap, Finding, Severity
-from oresight.reports.findings_io import findings_to_csv, findings_to_json
-from oresight.workflows.ingest import IngestSummary
+
+if TYPE_CHECKING:
+    from oresight.workflows.ingest import IngestSummary
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -118,6 +119,8 @@ def emit_findings(
         Console(file=buffer, width=160, no_color=True).print(findings_table(findings, title=title))
         out.write_text(buffer.getvalue(), encoding="utf-8")
         return
+    from oresight.reports.findings_io import findings_to_csv, findings_to_json
+
     text = (
         findings_to_json(
             findings, workspace=workspace, generated_at=datetime.now(UTC), gaps=gaps, risk=risk

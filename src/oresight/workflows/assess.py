@@ -25,11 +25,9 @@ from oresight.workflows.analyses import (
     ReferenceData,
     run_analyses,
 )
+from oresight.workflows.choices import DEFAULT_PROFILE
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.screening import dismissals, screening_lists
-
-DEFAULT_PROFILE = "oecd-3tg"
-"""The profile an assessment is scored under when none is named."""
 
 __all__ = [
     "ANALYSES",

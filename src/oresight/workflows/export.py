@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
 from oresight.core.errors import InvalidInput
@@ -22,19 +21,7 @@ from oresight.custody.untp import (
 from oresight.screening.ftm import parties_to_ftm_lines
 from oresight.store import repository
 from oresight.store.database import Workspace
-
-
-class ExportKind(StrEnum):
-    """What to export, and so in which format."""
-
-    EPCIS = "epcis"
-    """Custody events as one EPCIS 2.0 JSON-LD document."""
-    SITES = "sites"
-    """Sites as a GeoJSON FeatureCollection."""
-    PARTIES = "parties"
-    """Parties as FollowTheMoney JSON lines."""
-    UNTP_DTE = "untp-dte"
-    """Custody events as a UNTP Digital Traceability Event credential (VC 2.0, JOSE, Ed25519)."""
+from oresight.workflows.choices import ExportKind
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from oresight.core.custody import CustodyEvent
@@ -28,16 +27,8 @@ from oresight.custody.sites import (
 from oresight.screening.ftm import looks_like_ftm, read_ftm_parties
 from oresight.store import repository
 from oresight.store.database import Workspace
+from oresight.workflows.choices import FileFormat
 from oresight.workflows.progress import Progress, no_progress
-
-
-class FileFormat(StrEnum):
-    """The input formats oresight recognises."""
-
-    EPCIS = "epcis"
-    GEOJSON = "geojson"
-    GEOPACKAGE = "gpkg"
-    FTM = "ftm"
 
 
 @dataclass

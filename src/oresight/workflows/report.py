@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,9 @@ from oresight.reports.pdf_layout import load_font
 from oresight.store import repository
 from oresight.store.database import Workspace
 from oresight.workflows.assess import latest_risk
+from oresight.workflows.choices import ReportFormat
 
 DEFAULT_TITLE = "Supply-chain due-diligence assessment"
-
-
-class ReportFormat(StrEnum):
-    """The formats a report is written in."""
-
-    HTML = "html"
-    PDF = "pdf"
-
-    @property
-    def default_file(self) -> str:
-        """The report's file name in ``<workspace>/reports`` when no output path is given."""
-        return f"report.{self.value}"
 
 
 REPORT_FILE = ReportFormat.HTML.default_file
