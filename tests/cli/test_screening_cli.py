@@ -116,3 +116,33 @@ def test_screen_without_lists_says_what_to_load(tmp_path: Path) -> None:
     assert invoke("init", str(workspace)).exit_code == 0
     result = invoke("screen", "-w", str(workspace), "Anyone")
     assert result.exit_code == 2 and "oresight lists load" in result.stderr
+
+
+def test_known_name_words_need_no_lookup_in_rigours_database(
+    assessed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oresight.screening.match import name_tokens
+
+    cache = next((assessed / "cache").glob("name-symbols-rigour-*.json"))
+    kept = json.loads(cache.read_text(encoding="utf-8"))
+    # Every listed name's words were looked up when the list was loaded.
+    assert {"mukamba", "jean", "pierre", "kivu", "ocean", "star"} <= set(kept)
+    # A fresh process: nothing looked up yet, and the database must not be needed.
+    monkeypatch.setattr(name_tokens, "_KNOWN_SYMBOLS", {})
+    name_tokens.token_symbols.cache_clear()
+    lookups: list[str] = []
+
+    def counted(word: str) -> frozenset[str]:
+        lookups.append(word)
+        return frozenset()
+
+    monkeypatch.setattr(name_tokens, "_lookup_symbols", counted)
+    result = invoke("screen", "-w", str(assessed), "Pierre Jean Mukamba", "--schema", "Person")
+    assert result.exit_code == 0, result.stderr
+    assert "MUKAMBA, Jean-Pierre" in result.stdout
+    assert lookups == []
+    # A word never seen is looked up, and kept for the next run.
+    result = invoke("screen", "-w", str(assessed), "Zebulon Mukamba", "--schema", "Person")
+    assert result.exit_code == 0, result.stderr
+    assert lookups == ["zebulon"]
+    assert "zebulon" in json.loads(cache.read_text(encoding="utf-8"))

@@ -27,7 +27,7 @@ from oresight.workflows.analyses import (
 )
 from oresight.workflows.choices import DEFAULT_PROFILE
 from oresight.workflows.progress import Progress, no_progress
-from oresight.workflows.screening import dismissals, screening_lists
+from oresight.workflows.screening import dismissals, keep_name_symbols, screening_lists
 
 __all__ = [
     "ANALYSES",
@@ -94,6 +94,8 @@ def assess_workspace(
     catalogue = load_catalogue()
     inputs = load_inputs(workspace, reference=reference, profile=chosen)
     run = run_analyses(inputs, analyses, progress=progress)
+    if inputs.lists is not None:
+        keep_name_symbols(workspace)  # the parties' words, for the next assessment
     risk = score_findings(run.findings, chosen, catalogue=catalogue)
     with workspace.transaction() as session:
         repository.replace_findings(

@@ -47,7 +47,8 @@ def run_demo(
     """
     manifest = build_demo_world(workspace.path / DEMO_DATA_DIR, seed=seed)
     ingested = ingest_files(workspace, list(manifest.files), progress=progress)
-    load_lists(workspace, list(manifest.sanctions), progress=progress)
+    # The demo runs once: its few listed names are looked up only if a comparison needs them.
+    load_lists(workspace, list(manifest.sanctions), name_variants=False, progress=progress)
     reference = ReferenceData.load(production=manifest.production_dir)
     assessment = assess_workspace(workspace, reference=reference, progress=progress)
     report = write_html_report(workspace, title="oresight demo: cobalt and 3T supply chains")

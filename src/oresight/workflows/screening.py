@@ -4,17 +4,28 @@
 one transaction, so a bad file leaves the workspace as it was; a file loaded before is not
 stored again, and a new file of a list already loaded becomes its version in force.
 ``screening_lists`` gives back the lists in force as the screening pillar's types.
+
+Comparing people's names looks their words up in rigour's database of name variants, which
+takes 5-7 s to load in every process that needs it. The workspace keeps the symbols of every
+word looked up (``cache/name-symbols-rigour-<version>.json``; computed for every listed name
+when a list is loaded, and for new query words as they come), so that a later run whose words
+are all known never loads the database. The file is a cache: delete it and it is rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from importlib import metadata
 from pathlib import Path
 
 from followthemoney import EntityProxy, model
+from followthemoney.types import registry
 
 from oresight.core.errors import InvalidInput
 from oresight.core.parties import Party
@@ -24,6 +35,7 @@ from oresight.screening.lists.entries import ListEntry, SanctionsList
 from oresight.screening.lists.records import entity_from_json, entry_from_json, entry_to_json
 from oresight.screening.lists.sniff import read_list
 from oresight.screening.match.index import MatchIndex
+from oresight.screening.match.name_tokens import looked_up_symbols, name_words, remember_symbols
 from oresight.screening.match.scoring import DEFAULT_THRESHOLD, Match
 from oresight.store import lists, repository
 from oresight.store.database import Workspace
@@ -38,6 +50,7 @@ __all__ = [
     "ScreenResult",
     "ScreeningLists",
     "dismissals",
+    "keep_name_symbols",
     "list_versions",
     "load_lists",
     "review_match",
@@ -71,12 +84,15 @@ def load_lists(
     paths: Sequence[Path],
     *,
     published: date | None = None,
+    name_variants: bool = True,
     progress: Progress = no_progress,
 ) -> list[ListLoad]:
     """Read the list files, then store them all in one transaction; what each load did.
 
     ``published`` is the list date for files that hold none (OFAC's SDN CSV; otherwise its
-    file name's ISO date is used)."""
+    file name's ISO date is used). With ``name_variants``, the words of every listed name are
+    looked up in rigour's name-variant database now and kept (see the module docstring): a
+    one-off 5-7 s that spares every later run the database's load."""
     if not paths:
         raise InvalidInput("no list file given")
     read: list[tuple[Path, SanctionsList]] = []
@@ -101,7 +117,66 @@ def load_lists(
             )
             loads.append(ListLoad(path, version, created))
         progress("storing lists", len(read), len(read))
+    if not name_variants:
+        return loads
+    progress("name variants of the listed names", 0, 1)
+    remember_name_symbols(workspace)
+    keep_name_symbols(
+        workspace,
+        (
+            word
+            for _path, sanctions in read
+            for entry in sanctions.entries
+            for name in entry.entity.get_type_values(registry.name)
+            for word in name_words(name)
+        ),
+    )
+    progress("name variants of the listed names", 1, 1)
     return loads
+
+
+def _symbols_file(workspace: Workspace) -> Path:
+    return workspace.path / "cache" / f"name-symbols-rigour-{metadata.version('rigour')}.json"
+
+
+def remember_name_symbols(workspace: Workspace) -> None:
+    """Take the name-variant symbols the workspace keeps (see the module docstring); a missing
+    or unreadable cache is simply not used."""
+    try:
+        known = json.loads(_symbols_file(workspace).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(known, dict):
+        remember_symbols(
+            {
+                word: symbols
+                for word, symbols in known.items()
+                if isinstance(word, str) and isinstance(symbols, list)
+            }
+        )
+
+
+def keep_name_symbols(workspace: Workspace, words: Iterable[str] = ()) -> None:
+    """Look up ``words`` and keep the symbols of every word this process has looked up in the
+    workspace's cache, when that adds any (written whole, then moved into place)."""
+    known = looked_up_symbols(words)
+    path = _symbols_file(workspace)
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = {}
+    if set(known) <= set(before if isinstance(before, dict) else ()):
+        return  # nothing new (or nothing looked up at all)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".name-symbols-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(known, out, ensure_ascii=False, separators=(",", ":"))
+        os.chmod(temporary, 0o644)  # as any file of the workspace, not mkstemp's 0600
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def list_versions(workspace: Workspace) -> tuple[list[ListVersion], list[ListVersion]]:
@@ -111,7 +186,9 @@ def list_versions(workspace: Workspace) -> tuple[list[ListVersion], list[ListVer
 
 
 def screening_lists(workspace: Workspace) -> ScreeningLists:
-    """The lists in force, read back as the screening pillar's types."""
+    """The lists in force, read back as the screening pillar's types (and the name-variant
+    symbols the workspace keeps, remembered for the matching to come)."""
+    remember_name_symbols(workspace)
     with workspace.transaction() as session:
         versions = lists.current_versions(session)
         stored = lists.load_entries(session, versions)
@@ -181,6 +258,7 @@ def screen(
     for entity in entities:
         found = index.search(entity, limit=limit, threshold=threshold)
         results.append(ScreenResult(entity, tuple((m, by_entity[m.candidate_id]) for m in found)))
+    keep_name_symbols(workspace)
     return results
 
 

@@ -378,9 +378,18 @@ class Alignment:
 
     def _pair_known_variants(self) -> None:
         """Pair free tokens that rigour knows as variants of one name (any script, nicknames)."""
-        left_symbols = token_symbols(self.query.original)
+        # The candidate's first: a listed name's words are usually known already (remembered
+        # from the lists' load), and without a variant among its free tokens there is nothing
+        # to look up on the query's side.
         right_symbols = token_symbols(self.candidate.original)
-        if not left_symbols or not right_symbols:
+        if not any(
+            right_symbols.get(t)
+            for t, used in zip(self.right, self.right_used, strict=True)
+            if not used
+        ):
+            return
+        left_symbols = token_symbols(self.query.original)
+        if not left_symbols:
             return
         for i, token in enumerate(self.left):
             mine = left_symbols.get(token)

@@ -14,7 +14,7 @@ names and surnames in every script, and nicknames), the data OpenSanctions' own 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -177,7 +177,32 @@ def token_symbols(original: str) -> Mapping[str, frozenset[str]]:
 
 def load_name_variants() -> None:
     """Load rigour's database of name variants now rather than at its first use."""
-    _word_symbols("name")
+    _lookup_symbols("name")
+
+
+def remember_symbols(known: Mapping[str, Iterable[str]]) -> None:
+    """Take words' name-variant symbols as looked up before (by :func:`looked_up_symbols`, in a
+    process with the same rigour version), so that those words need no lookup here: a process
+    whose words are all known never loads rigour's name database (5-7 s)."""
+    for word, symbols in known.items():
+        _KNOWN_SYMBOLS[word] = frozenset(symbols)
+
+
+def looked_up_symbols(words: Iterable[str] = ()) -> dict[str, list[str]]:
+    """The symbols of every word looked up or remembered in this process, and of ``words``
+    (each a word as a name's tokenizer gives it), to keep for :func:`remember_symbols`."""
+    for word in words:
+        _word_symbols(word)
+    return {word: sorted(symbols) for word, symbols in sorted(_KNOWN_SYMBOLS.items())}
+
+
+def name_words(original: str) -> tuple[str, ...]:
+    """The words of a name as the variant lookup reads them (its own script, case-folded)."""
+    return _words(original)
+
+
+_KNOWN_SYMBOLS: dict[str, frozenset[str]] = {}
+"""Every word's symbols, as looked up in rigour's database or remembered from an earlier run."""
 
 
 @lru_cache(maxsize=65536)
@@ -185,8 +210,14 @@ def _words(original: str) -> tuple[str, ...]:
     return tuple(tokenize_name(original.casefold()))
 
 
-@lru_cache(maxsize=262144)
 def _word_symbols(word: str) -> frozenset[str]:
+    known = _KNOWN_SYMBOLS.get(word)
+    if known is None:
+        known = _KNOWN_SYMBOLS[word] = _lookup_symbols(word)
+    return known
+
+
+def _lookup_symbols(word: str) -> frozenset[str]:
     found: set[str] = set()
     for name in analyze_names(NameTypeTag.PER, [word], consolidate=False):
         for span in name.spans:
