@@ -198,7 +198,10 @@ class Alignment:
         if NameKind.PERSON in (query.kind, candidate.kind):
             kind = NameKind.PERSON
         self.kind = kind
-        strict = same_dense_script(query.original, candidate.original)
+        # Latin names (most) need no look at their scripts.
+        strict = not (query.original.isascii() or candidate.original.isascii()) and (
+            same_dense_script(query.original, candidate.original)
+        )
         if strict:
             self.left, self.right = script_tokens(query.original), script_tokens(candidate.original)
         else:

@@ -219,6 +219,8 @@ _Evidence = tuple[float, str, FeatureKind]
 
 
 def _identifiers(query: Profile, candidate: Profile) -> _Evidence | None:
+    if not query.identifiers or not candidate.identifiers:
+        return None
     shared = sorted(set(query.identifiers) & set(candidate.identifiers))
     if not shared:
         return None
@@ -226,6 +228,8 @@ def _identifiers(query: Profile, candidate: Profile) -> _Evidence | None:
 
 
 def _dates(query: Profile, candidate: Profile) -> _Evidence | None:
+    if not query.dates or not candidate.dates:
+        return None
     left = [parsed for value in query.dates if (parsed := _date_parts(value))]
     right = [parsed for value in candidate.dates if (parsed := _date_parts(value))]
     if not left or not right:
