@@ -27,6 +27,9 @@ from oresight.screening.match.name_tokens import typo_budget
 MAX_EXPANSIONS = 12
 """Vocabulary tokens one query token may find; the closest, then the rarest, are kept."""
 
+REMEMBERED_EXPANSIONS = 100_000
+"""Query tokens whose expansions a vocabulary remembers (forgotten all at once past this)."""
+
 _Keys = npt.NDArray[np.int64]
 _Owners = npt.NDArray[np.int32]
 
@@ -48,6 +51,7 @@ class Vocabulary:
         self._sounds_alike = sounds_alike
         self._variant_keys, self._variant_owners = _variant_table(tokens)
         self._sound_keys, self._sound_owners = _sound_table(tokens)
+        self._expanded: dict[str, tuple[list[tuple[int, float]], tuple[int, ...]]] = {}
 
     def __len__(self) -> int:
         return len(self._tokens)
@@ -76,7 +80,21 @@ class Vocabulary:
 
     def expand(self, token: str, reach: set[int] | None = None) -> list[tuple[int, float]]:
         """The ids of the tokens a query token could pair with, and their similarity: the
-        closest :data:`MAX_EXPANSIONS`; ``reach``, when given, receives the ids of all."""
+        closest :data:`MAX_EXPANSIONS`; ``reach``, when given, receives the ids of all.
+
+        Remembered per token (queries repeat their common names), up to
+        :data:`REMEMBERED_EXPANSIONS` tokens at a time."""
+        known = self._expanded.get(token)
+        if known is None:
+            if len(self._expanded) >= REMEMBERED_EXPANSIONS:
+                self._expanded.clear()
+            known = self._expanded[token] = self._expand(token)
+        ranked, every = known
+        if reach is not None:
+            reach.update(every)
+        return ranked
+
+    def _expand(self, token: str) -> tuple[list[tuple[int, float]], tuple[int, ...]]:
         found: dict[int, float] = {}
         exact = self._ids.get(token)
         if exact is not None:
@@ -91,12 +109,10 @@ class Vocabulary:
                 if token_id not in found and self._tokens[token_id][0] == token[0]:
                     found[token_id] = self._sounds_alike
         ranked = list(found.items())
-        if reach is not None:
-            reach.update(found)
         if len(ranked) > MAX_EXPANSIONS:
             ranked.sort(key=lambda item: (-item[1], int(self._frequency[item[0]])))
             del ranked[MAX_EXPANSIONS:]
-        return ranked
+        return ranked, tuple(found)
 
     def splits(self, token: str) -> Iterator[tuple[int, int]]:
         """Two tokens that the query writes as one (``munsan``: ``mun`` and ``san``)."""
