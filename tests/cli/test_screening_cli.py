@@ -146,3 +146,17 @@ def test_known_name_words_need_no_lookup_in_rigours_database(
     assert result.exit_code == 0, result.stderr
     assert lookups == ["zebulon"]
     assert "zebulon" in json.loads(cache.read_text(encoding="utf-8"))
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_screening(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert invoke("init", str(workspace)).exit_code == 0
+    (workspace / "cache").write_text("not a folder", encoding="utf-8")
+    sdn = tmp_path / "sdn_2024-05-03.csv"
+    sdn.write_bytes(("\r\n".join(SDN_ROWS) + "\r\n").encode("latin-1"))
+    loaded = invoke("lists", "load", "-w", str(workspace), str(sdn))
+    assert loaded.exit_code == 0, loaded.stderr
+    result = invoke("screen", "-w", str(workspace), "Jean-Pierre Mukamba", "--schema", "Person")
+    assert result.exit_code == 0, result.stderr
+    assert "MUKAMBA, Jean-Pierre" in result.stdout
+    assert (workspace / "cache").read_text(encoding="utf-8") == "not a folder"

@@ -158,7 +158,8 @@ def remember_name_symbols(workspace: Workspace) -> None:
 
 def keep_name_symbols(workspace: Workspace, words: Iterable[str] = ()) -> None:
     """Look up ``words`` and keep the symbols of every word this process has looked up in the
-    workspace's cache, when that adds any (written whole, then moved into place)."""
+    workspace's cache, when that adds any (written whole, then moved into place). A cache that
+    cannot be written is left as it is: the next run looks the words up again."""
     known = looked_up_symbols(words)
     path = _symbols_file(workspace)
     try:
@@ -167,13 +168,20 @@ def keep_name_symbols(workspace: Workspace, words: Iterable[str] = ()) -> None:
         before = {}
     if set(known) <= set(before if isinstance(before, dict) else ()):
         return  # nothing new (or nothing looked up at all)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".name-symbols-", suffix=".json")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=".name-symbols-", suffix=".json"
+        )
+    except OSError:
+        return
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(known, out, ensure_ascii=False, separators=(",", ":"))
         os.chmod(temporary, 0o644)  # as any file of the workspace, not mkstemp's 0600
         os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
