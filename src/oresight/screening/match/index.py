@@ -91,6 +91,9 @@ class MatchIndex:
         self._schema_codes = schema_codes
         self._schemata = schemata
         self._offsets = offsets
+        # The same offsets as Python ints: a query reads a few dozen, one at a time, where a
+        # numpy scalar costs ten times a list item.
+        self._starts: list[int] = offsets.tolist()
         self._postings = postings
         self._skipped = skipped
         self._scoring = scoring
@@ -257,7 +260,7 @@ class MatchIndex:
             weights[token_id] = max(weights.get(token_id, 0.0), vote)
 
     def _frequency(self, token_id: int) -> int:
-        return int(self._offsets[token_id + 1] - self._offsets[token_id])
+        return self._starts[token_id + 1] - self._starts[token_id]
 
     def _best_rows(self, weights: dict[int, float], schema: str, count: int) -> list[int]:
         """Vote with the postings of the found tokens, rarest first, and keep the best rows."""
@@ -266,7 +269,7 @@ class MatchIndex:
         read = 0
         votes = self._votes
         for token_id, weight in ordered:
-            start, end = int(self._offsets[token_id]), int(self._offsets[token_id + 1])
+            start, end = self._starts[token_id], self._starts[token_id + 1]
             if read and read + (end - start) > POSTINGS_PER_QUERY:
                 break
             rows = self._postings[start:end]
@@ -283,10 +286,9 @@ class MatchIndex:
         else:
             top = np.arange(len(touched))
         best: dict[int, float] = {}
-        for position in top.tolist():
-            score = float(scores[position])
+        for row, score in zip(touched[top].tolist(), scores[top].tolist(), strict=True):
             if score > 0:
-                best[int(touched[position])] = score
+                best[row] = score
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         return [row for row, _score in ranked[:count]]
 
