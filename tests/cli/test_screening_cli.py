@@ -160,3 +160,15 @@ def test_a_cache_that_cannot_be_written_does_not_stop_screening(tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
     assert "MUKAMBA, Jean-Pierre" in result.stdout
     assert (workspace / "cache").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_screen_shares_a_file_of_many_parties_among_workers(assessed: Path, tmp_path: Path) -> None:
+    crowd = [_party(f"c{n}", "Company", name=[f"Zanzibar Clove Exporters {n}"]) for n in range(299)]
+    listed = _party("c-listed", "Person", name=["Jean-Pierre Mukamba"])
+    queries = tmp_path / "customers.ftm.json"
+    queries.write_text("".join(json.dumps(p) + "\n" for p in [*crowd, listed]), encoding="utf-8")
+    result = invoke("screen", "-w", str(assessed), str(queries), "--threshold", "0.7")
+    assert result.exit_code == 0, result.stderr
+    blocks = result.stdout.split("Zanzibar Clove Exporters")
+    assert len(blocks) == 300  # every query answered, in order
+    assert "MUKAMBA, Jean-Pierre" in result.stdout.split("Jean-Pierre Mukamba (Person)")[1]

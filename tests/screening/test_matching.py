@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -485,6 +486,20 @@ def test_search_many_answers_in_order_on_one_process_or_two(index: MatchIndex) -
     assert [bool(matches) for matches in alone[:4]] == [True, True, False, True]
     assert alone[0][0].candidate_id == "un-1" and alone[3][0].candidate_id == "un-2"
     assert search_many(index, queries, limit=2, processes=2) == alone
+
+
+def test_search_many_reports_progress_on_one_process_or_two(index: MatchIndex) -> None:
+    queries = [entity("Person", f"q{n}", name="Abdulhai Salek") for n in range(600)]
+    for processes in (1, 2):
+        heard: list[tuple[int, int]] = []
+        search_many(index, queries, processes=processes, progress=_collect(heard))
+        assert heard[-1] == (600, 600)
+        assert [done for done, _total in heard] == sorted(done for done, _total in heard)
+        assert len(heard) >= 3, heard
+
+
+def _collect(heard: list[tuple[int, int]]) -> Callable[[int, int], None]:
+    return lambda done, total: heard.append((done, total))
 
 
 def test_search_many_reads_every_query_first(index: MatchIndex) -> None:

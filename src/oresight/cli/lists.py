@@ -129,9 +129,11 @@ def screen_command(
     """Screen names or FtM files against the sanctions lists in force, with explained matches."""
     from oresight.workflows.screening import DEFAULT_THRESHOLD, screen
 
-    with friendly_errors(), opened(workspace) as ws:
+    with friendly_errors(), opened(workspace) as ws, progress_bars("screen") as bar:
         given = [Path(q) if Path(q).is_file() else q for q in queries]
-        results = screen(ws, given, schema=schema, limit=limit, threshold=threshold)
+        results = screen(
+            ws, given, schema=schema, limit=limit, threshold=threshold, progress=BarSink(bar)
+        )
     for result in results:
         names = ", ".join(result.query.get("name")) or str(result.query.id)
         out_console.print(f"[bold]{names}[/] ({result.query.schema.name})")

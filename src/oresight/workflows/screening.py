@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ from oresight.screening.ftm import read_ftm_file
 from oresight.screening.lists.entries import ListEntry, SanctionsList
 from oresight.screening.lists.records import entity_from_json, entry_from_json, entry_to_json
 from oresight.screening.lists.sniff import read_list
+from oresight.screening.match.batch import search_many
 from oresight.screening.match.index import MatchIndex
 from oresight.screening.match.name_tokens import looked_up_symbols, name_words, remember_symbols
 from oresight.screening.match.scoring import DEFAULT_THRESHOLD, Match
@@ -253,21 +255,38 @@ def screen(
     schema: str = "LegalEntity",
     limit: int = 5,
     threshold: float = 0.5,
+    processes: int | None = None,
+    progress: Progress = no_progress,
 ) -> list[ScreenResult]:
     """Screen names (each string) and FtM files of entities (each path) against the lists in
-    force; the best ``limit`` matches of each at or above ``threshold``, explained."""
+    force; the best ``limit`` matches of each at or above ``threshold``, explained.
+
+    Many queries (a file of customers) are shared among ``processes`` worker processes (by
+    default one per CPU, at most four; see :func:`search_many`)."""
     screening = screening_lists(workspace)
     if not screening.entries:
         raise InvalidInput("no sanctions list is loaded: run `oresight lists load FILE...` first")
     entities = [entity for query in queries for entity in _query_entities(query, schema)]
     by_entity = {entry.entity_id: entry for entry in screening.entries}
+    progress("indexing the lists", 0, 1)
     index = MatchIndex.build(entry.entity for entry in screening.entries)
-    results = []
-    for entity in entities:
-        found = index.search(entity, limit=limit, threshold=threshold)
-        results.append(ScreenResult(entity, tuple((m, by_entity[m.candidate_id]) for m in found)))
+    progress("indexing the lists", 1, 1)
+    workers = processes if processes is not None else min(4, os.cpu_count() or 1)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
+    answers = search_many(
+        index,
+        entities,
+        limit=limit,
+        threshold=threshold,
+        processes=workers,
+        progress=lambda done, total: progress("screening", done, total),
+    )
     keep_name_symbols(workspace)
-    return results
+    return [
+        ScreenResult(entity, tuple((m, by_entity[m.candidate_id]) for m in found))
+        for entity, found in zip(entities, answers, strict=True)
+    ]
 
 
 def _query_entities(query: str | Path, schema: str) -> list[EntityProxy]:

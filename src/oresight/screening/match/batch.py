@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from followthemoney import EntityProxy
@@ -36,12 +36,14 @@ def search_many(
     limit: int = 10,
     threshold: float = DEFAULT_THRESHOLD,
     processes: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[list[Match]]:
     """The matches of each query (as :meth:`MatchIndex.search` finds them), in query order.
 
     Every query is read before any is searched, so a query without a name fails the whole run.
     With ``processes`` above 1, the queries are shared among that many forked worker processes
-    (on systems that fork; elsewhere :class:`InvalidInput` says so).
+    (on systems that fork; elsewhere :class:`InvalidInput` says so). ``progress``, when given,
+    hears how many queries are done of how many, every :data:`QUERIES_PER_TASK` or so.
     """
     if limit < 1:
         raise InvalidInput(f"the limit must be at least 1, found {limit}", field="limit")
@@ -50,9 +52,17 @@ def search_many(
     profiles = [
         query if isinstance(query, Profile) else Profile.from_entity(query) for query in queries
     ]
-    if processes == 1 or len(profiles) <= QUERIES_PER_TASK:
+    total = len(profiles)
+    if processes == 1 or total <= QUERIES_PER_TASK:
+        found: list[list[Match]] = []
         with _collector_paused():
-            return [index.search(profile, limit=limit, threshold=threshold) for profile in profiles]
+            for profile in profiles:
+                found.append(index.search(profile, limit=limit, threshold=threshold))
+                if progress is not None and len(found) % QUERIES_PER_TASK == 0:
+                    progress(len(found), total)
+        if progress is not None:
+            progress(total, total)
+        return found
     if "fork" not in multiprocessing.get_all_start_methods():
         raise InvalidInput(
             "this system cannot fork worker processes: use processes=1", field="processes"
@@ -69,8 +79,12 @@ def search_many(
     try:
         # The workers inherit the paused collector: it would otherwise walk (and, writing to
         # them, copy) the pages of the parent's index.
+        answers: list[list[list[Match]]] = []
         with _collector_paused(), multiprocessing.get_context("fork").Pool(processes) as pool:
-            answers = pool.map(_search_task, tasks, chunksize=1)
+            for answer in pool.imap(_search_task, tasks, chunksize=1):
+                answers.append(answer)
+                if progress is not None:
+                    progress(min(len(answers) * QUERIES_PER_TASK, total), total)
     finally:
         _FORKED = None
     return [matches for answer in answers for matches in answer]
