@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent
 from oresight.core.findings import (
     Evidence,
@@ -22,7 +23,7 @@ from oresight.core.findings import (
     SubjectType,
 )
 from oresight.core.sites import Site
-from oresight.custody.lineage import LotTrail, build_lineage, paused_gc
+from oresight.custody.lineage import LotTrail, build_lineage
 from oresight.custody.vocabulary import normalise_biz_step
 
 RULE = "custody.broken_chain"

@@ -31,6 +31,7 @@ from datetime import date
 
 from shapely.geometry.base import BaseGeometry
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import Action, CustodyEvent, EventType
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import (
@@ -48,7 +49,7 @@ from oresight.core.findings import (
 from oresight.core.sites import Site
 from oresight.custody.cahra_list import CahraEntry, CahraList, load_cahra_list
 from oresight.custody.geodesy import to_shape
-from oresight.custody.lineage import LotTrail, build_lineage, event_order, paused_gc
+from oresight.custody.lineage import LotTrail, build_lineage, event_order
 from oresight.custody.vocabulary import normalise_biz_step
 
 __all__ = [

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import (
     Action,
     CustodyEvent,
@@ -37,7 +38,6 @@ from oresight.custody.lineage import (
     is_movement_step,
     is_pattern,
     originated,
-    paused_gc,
     read_events,
 )
 from oresight.custody.vocabulary import normalise_biz_step

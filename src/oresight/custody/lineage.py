@@ -10,19 +10,19 @@ through, so what the rules share is read once (:class:`EventReading`: the events
 the commissioning events, the lineage) and the last reading is kept: :func:`read_events` (and
 :func:`build_lineage`) given the very same event objects in the same order return it again. It
 is only read, never changed, by the rules; it holds its events until the next reading replaces
-it. While the lineage is built, the cyclic garbage collector is paused (:func:`paused_gc`).
+it. While the lineage is built, the cyclic garbage collector is paused
+(:func:`~oresight.core.collector.paused_gc`).
 """
 
 from __future__ import annotations
 
-import gc
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import Action, CustodyEvent, EventType, Lot
 from oresight.custody.vocabulary import normalise_biz_step
 
@@ -276,21 +276,6 @@ def _read_lineage(ordered: Sequence[CustodyEvent]) -> tuple[Lineage, list[tuple[
         trails={k: v for k, v in trails.items() if not is_pattern(k)}, derived=dict(derived)
     )
     return lineage, listed
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building large structures of new objects.
-
-    Its passes over a heap of a million events cost more than the building itself, and the
-    structures built hold no garbage cycles; reference counting frees everything as usual."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def is_movement_step(biz_step: str | None) -> bool:

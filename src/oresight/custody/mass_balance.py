@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent
 from oresight.core.findings import (
     Evidence,
@@ -55,7 +56,6 @@ from oresight.core.findings import (
 from oresight.core.minerals import Mineral
 from oresight.core.sites import Site
 from oresight.custody.graph import build_custody_graph
-from oresight.custody.lineage import paused_gc
 from oresight.custody.mass_balance_content import (
     Balance,
     ContentReader,

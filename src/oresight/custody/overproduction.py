@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent
 from oresight.core.findings import (
     DataGap,
@@ -41,7 +42,7 @@ from oresight.core.findings import (
 )
 from oresight.core.minerals import MaterialForm
 from oresight.core.sites import Site, SiteKind
-from oresight.custody.lineage import paused_gc, read_events
+from oresight.custody.lineage import read_events
 from oresight.custody.overproduction_checks import (
     Extraction,
     OutputCheck,

@@ -31,6 +31,7 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import Action, CustodyEvent, EventType
 from oresight.core.findings import (
     DataGap,
@@ -47,7 +48,7 @@ from oresight.core.findings import (
 from oresight.core.minerals import MaterialForm
 from oresight.core.sites import Site, SiteKind
 from oresight.custody.geodesy import AREA_TYPES, EARTH_RADIUS_KM, parse_geo_uri, to_shape
-from oresight.custody.lineage import paused_gc, read_events
+from oresight.custody.lineage import read_events
 from oresight.custody.site_features import SITE_FIELDS, SourceRecord, UniqueSites, checked_geometry
 
 RULE = "site.protected_area_origin"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent, EventType, QuantityElement
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import (
@@ -43,7 +44,7 @@ from oresight.core.findings import (
 )
 from oresight.core.sites import Site
 from oresight.core.units import Dimension, lookup_unit
-from oresight.custody.lineage import LotTrail, paused_gc, read_events
+from oresight.custody.lineage import LotTrail, read_events
 from oresight.custody.vocabulary import normalise_biz_step
 
 RULE = "custody.tag_reuse"

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import (
@@ -46,7 +47,7 @@ from oresight.core.findings import (
 )
 from oresight.core.minerals import MINERALS, Mineral
 from oresight.core.sites import Site
-from oresight.custody.lineage import paused_gc, read_events
+from oresight.custody.lineage import read_events
 from oresight.custody.production import ProductionRow, ProductionTable, ValueFlag
 from oresight.custody.unlicensed_origin import local_date
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from shapely.geometry import MultiPoint, Point
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent
 from oresight.core.findings import (
     DataGap,
@@ -55,7 +56,7 @@ from oresight.custody.geodesy import (
     parse_geo_lonlat,
     to_shape,
 )
-from oresight.custody.lineage import paused_gc, read_events
+from oresight.custody.lineage import read_events
 from oresight.custody.travel_params import (
     TransportMode,
     TravelParams,

@@ -28,6 +28,7 @@ import shapely
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent
 from oresight.core.findings import (
     Evidence,
@@ -48,7 +49,7 @@ from oresight.custody.geodesy import (
     parse_geo_lonlat,
     to_shape,
 )
-from oresight.custody.lineage import paused_gc, read_events
+from oresight.custody.lineage import read_events
 
 RULE = "custody.unlicensed_origin"
 RULE_VERSION = "1"

@@ -12,8 +12,7 @@ import gc
 import hashlib
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from oresight.core.collector import paused_gc
 from oresight.core.custody import CustodyEvent
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import DataGap, Finding, Severity
@@ -211,7 +211,7 @@ def load_events(session: Session) -> list[CustodyEvent]:
     """
     _unfreeze_last_load()
     shared = _SharedParts()
-    with _paused_gc():
+    with paused_gc():
         if session.get_bind().dialect.name != "sqlite":
             ordered = select(EventRow.body).order_by(EventRow.event_time, EventRow.event_id)
             rows = session.connection().execute(ordered).scalars()
@@ -250,17 +250,6 @@ def _unfreeze_last_load() -> None:
     if _froze:
         gc.unfreeze()
         _froze = False
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

@@ -14,11 +14,10 @@ are all known never loads the database. The file is a cache: delete it and it is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -159,34 +158,28 @@ def remember_name_symbols(workspace: Workspace) -> None:
 
 
 def keep_name_symbols(workspace: Workspace, words: Iterable[str] = ()) -> None:
-    """Look up ``words`` and keep the symbols of every word this process has looked up in the
-    workspace's cache, when that adds any (written whole, then moved into place). A cache that
-    cannot be written is left as it is: the next run looks the words up again."""
+    """Look up ``words`` and add the symbols of every word this process knows to the
+    workspace's cache when that adds any (written beside it, then moved into place). A cache
+    that cannot be written is left as it is: the next run looks the words up again."""
     known = looked_up_symbols(words)
     path = _symbols_file(workspace)
     try:
         before = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         before = {}
-    if set(known) <= set(before if isinstance(before, dict) else ()):
+    if not isinstance(before, dict):
+        before = {}
+    if known.keys() <= before.keys():
         return  # nothing new (or nothing looked up at all)
+    known = {**before, **known}  # what another run kept meanwhile stays
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=".name-symbols-", suffix=".json"
-        )
+        temporary.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
     except OSError:
-        return
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(known, out, ensure_ascii=False, separators=(",", ":"))
-        os.chmod(temporary, 0o644)  # as any file of the workspace, not mkstemp's 0600
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def list_versions(workspace: Workspace) -> tuple[list[ListVersion], list[ListVersion]]:
@@ -272,8 +265,6 @@ def screen(
     index = MatchIndex.build(entry.entity for entry in screening.entries)
     progress("indexing the lists", 1, 1)
     workers = processes if processes is not None else min(4, os.cpu_count() or 1)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        workers = 1
     answers = search_many(
         index,
         entities,

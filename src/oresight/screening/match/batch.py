@@ -9,13 +9,12 @@ forked child shares), and hands each a run of queries at a time.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 
 from followthemoney import EntityProxy
 
+from oresight.core.collector import paused_gc
 from oresight.core.errors import InvalidInput
 from oresight.screening.match.index import MatchIndex
 from oresight.screening.match.name_tokens import load_name_variants
@@ -42,7 +41,7 @@ def search_many(
 
     Every query is read before any is searched, so a query without a name fails the whole run.
     With ``processes`` above 1, the queries are shared among that many forked worker processes
-    (on systems that fork; elsewhere :class:`InvalidInput` says so). ``progress``, when given,
+    (on systems that fork; elsewhere all run in this process). ``progress``, when given,
     hears how many queries are done of how many, every :data:`QUERIES_PER_TASK` or so.
     """
     if limit < 1:
@@ -53,9 +52,12 @@ def search_many(
         query if isinstance(query, Profile) else Profile.from_entity(query) for query in queries
     ]
     total = len(profiles)
-    if processes == 1 or total <= QUERIES_PER_TASK:
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    if processes == 1 or total <= QUERIES_PER_TASK or not forks:
         found: list[list[Match]] = []
-        with _collector_paused():
+        # Searches make no reference cycles, but they fill caches: with the collector running,
+        # its full passes walked the whole heap again and again (a tenth of a 10^4-query run).
+        with paused_gc():
             for profile in profiles:
                 found.append(index.search(profile, limit=limit, threshold=threshold))
                 if progress is not None and len(found) % QUERIES_PER_TASK == 0:
@@ -63,10 +65,6 @@ def search_many(
         if progress is not None:
             progress(total, total)
         return found
-    if "fork" not in multiprocessing.get_all_start_methods():
-        raise InvalidInput(
-            "this system cannot fork worker processes: use processes=1", field="processes"
-        )
     # Loaded once here, rigour's name database is shared with the workers rather than loaded
     # by each of them.
     load_name_variants()
@@ -80,7 +78,7 @@ def search_many(
         # The workers inherit the paused collector: it would otherwise walk (and, writing to
         # them, copy) the pages of the parent's index.
         answers: list[list[list[Match]]] = []
-        with _collector_paused(), multiprocessing.get_context("fork").Pool(processes) as pool:
+        with paused_gc(), multiprocessing.get_context("fork").Pool(processes) as pool:
             for answer in pool.imap(_search_task, tasks, chunksize=1):
                 answers.append(answer)
                 if progress is not None:
@@ -88,26 +86,6 @@ def search_many(
     finally:
         _FORKED = None
     return [matches for answer in answers for matches in answer]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a run of searches, its objects frozen.
-
-    A search makes no reference cycles, but it fills caches; with every object of the process
-    (the index among them) tracked, the collector's full passes walk them all again and again
-    as the caches grow: a tenth of a 10^4-query run, measured. Reference counting still frees
-    what the searches let go; the collector resumes, and the objects thaw, after the run.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _search_task(profiles: Sequence[Profile]) -> list[list[Match]]:
