@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from oresight.core.errors import InvalidInput
 from oresight.screening.match.name_tokens import token_similarity
+from oresight.screening.match.scoring import evaluate, evaluate_from
 from oresight.screening.matching import (
     DEFAULT_SCORING,
     DEFAULT_THRESHOLD,
@@ -509,3 +510,44 @@ def test_search_many_reads_every_query_first(index: MatchIndex) -> None:
     assert error.value.record == "q2"
     with pytest.raises(InvalidInput):
         search_many(index, queries[:1], processes=0)
+
+
+def test_candidates_whose_evidence_caps_them_below_the_threshold_are_not_compared() -> None:
+    query = Profile.from_entity(
+        entity("Person", "q", name="Abdulhai Salek", birthDate="1965-03-02", country="af")
+    )
+    capped = Profile.from_entity(
+        entity("Person", "c1", name="Abdulhai Salek", birthDate="1971-01-01", country="ir")
+    )
+    open_ = Profile.from_entity(
+        entity("Person", "c2", name="Abdulhai Salk", birthDate="1971-01-01", country="af")
+    )
+    # Another birth date and another country keep even the same name below the threshold.
+    full = evaluate(query, capped)
+    assert full.score < DEFAULT_THRESHOLD
+    assert evaluate_from(query, capped, DEFAULT_THRESHOLD) is None
+    unbounded = evaluate_from(query, capped, 0.0)
+    assert unbounded is not None and unbounded.match() == full.match()
+    # A shared country leaves room: the names decide, as a full evaluation does.
+    compared = evaluate_from(query, open_, DEFAULT_THRESHOLD)
+    assert compared is not None and compared.match() == evaluate(query, open_).match()
+
+
+def test_skipping_capped_candidates_leaves_every_search_unchanged(index: MatchIndex) -> None:
+    matched = capped = 0
+    for name, country, date in [
+        ("Kivu Gold Trading", "cd", None),
+        ("Abdulhai Salek", "ir", None),
+        ("Abdulhai Salek", "ir", "1971-01-01"),
+        ("Mohammed Salik", "af", "1965"),
+    ]:
+        query = entity("LegalEntity", "q", name=name, country=country)
+        if date:
+            query.add("incorporationDate", date)
+        nearest = index.search(query, threshold=0.0, limit=50)
+        found = index.search(query, limit=50)
+        expected = [match for match in nearest if match.score >= DEFAULT_THRESHOLD]
+        assert found == expected
+        matched += len(found)
+        capped += len(nearest) - len(found)
+    assert matched and capped

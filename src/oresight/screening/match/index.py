@@ -14,7 +14,8 @@ with its inverse document frequency (IDF) times its similarity times the query t
 so common tokens (``trading``, ``company``, ``mohammed``) count little and the rarest tokens are
 read first: the postings read per query are capped, the commonest tokens left out when the cap
 is reached. The best-voted entities of a compatible schema are then scored in full
-(:mod:`~oresight.screening.match.scoring`).
+(:mod:`~oresight.screening.match.scoring`), except those whose dates and countries already keep
+them below the threshold, whatever their names.
 
 The vocabulary hashes strings with Python's own hash, so an index lives in the process that
 built it (and those forked from it). ``numpy`` holds the postings and the vocabulary's tables: a
@@ -37,7 +38,12 @@ from followthemoney import EntityProxy, model
 from oresight.core.errors import InvalidInput
 from oresight.screening.match.name_tokens import DEFAULT_SCORING, NameScoring, token_weight
 from oresight.screening.match.profile import Profile, profile_of
-from oresight.screening.match.scoring import DEFAULT_THRESHOLD, Match, evaluate
+from oresight.screening.match.scoring import (
+    DEFAULT_THRESHOLD,
+    Evaluation,
+    Match,
+    evaluate_from,
+)
 from oresight.screening.match.vocabulary import Vocabulary
 from oresight.screening.names import name_kind, normalise_name
 
@@ -217,13 +223,15 @@ class MatchIndex:
         rows = self._best_rows(weights, profile.schema, limit + RESCORE_EXTRA)
         found.update(weights)
         reach = {self._vocabulary.token(token_id) for token_id in found}
-        scored = [
-            evaluate(profile, _unpacked(self._records[row]), scoring=self._scoring, reach=reach)
-            for row in rows
-        ]
-        kept = [found for found in scored if found.score >= threshold]
-        kept.sort(key=lambda found: (-found.score, found.candidate.id))
-        return [found.match() for found in kept[:limit]]
+        scoring = self._scoring
+        kept: list[Evaluation] = []
+        for row in rows:
+            candidate = _unpacked(self._records[row])
+            scored = evaluate_from(profile, candidate, threshold, scoring=scoring, reach=reach)
+            if scored is not None and scored.score >= threshold:
+                kept.append(scored)
+        kept.sort(key=lambda scored: (-scored.score, scored.candidate.id))
+        return [scored.match() for scored in kept[:limit]]
 
     def candidate_rows(self, profile: Profile, count: int) -> list[int]:
         """The rows of the ``count`` best-voted entities of a schema the query can match."""

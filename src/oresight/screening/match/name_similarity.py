@@ -51,7 +51,6 @@ from oresight.screening.match.name_tokens import (
     token_similarity,
     token_symbols,
     token_weights,
-    typo_budget,
 )
 from oresight.screening.names import NameKind, NormalName
 
@@ -217,12 +216,14 @@ class Alignment:
             return
         person = kind is NameKind.PERSON
         self._pair_single_tokens(person, strict)
-        if not strict and self._both_free():
-            if max(self.left_used.count(False), self.right_used.count(False)) > 1:
+        left_free, right_free = self.left_used.count(False), self.right_used.count(False)
+        if left_free and right_free and not strict:
+            if left_free > 1 or right_free > 1:
                 self._pair_joined_tokens()  # two free tokens on one side, at least
-            if person and self._both_free(limit=4):
+                left_free, right_free = self.left_used.count(False), self.right_used.count(False)
+            if person and 0 < left_free <= 4 and 0 < right_free <= 4:
                 self._pair_known_variants()
-        if not person and self._both_free():
+        if left_free and right_free and not person:
             self._pair_acronym()
         self.score = self._score()
         if person and kinship_reversed(self.left, self.right):
@@ -288,14 +289,6 @@ class Alignment:
             notes=self.notes,
         )
 
-    def _both_free(self, limit: int = 0) -> bool:
-        """Whether both sides have a free token (and, with a limit, no more than that many)."""
-        left = self.left_used.count(False)
-        right = self.right_used.count(False)
-        if not left or not right:
-            return False
-        return not limit or (left <= limit and right <= limit)
-
     def _pair(
         self, left: tuple[int, ...], right: tuple[int, ...], similarity: float, reason: str
     ) -> None:
@@ -328,13 +321,23 @@ class Alignment:
         if strict:
             return
         scored: list[tuple[float, float, int, int, str]] = []
-        scoring, right_used = self.scoring, self.right_used
+        scoring, left_used = self.scoring, self.left_used
+        free = [(j, b, b[0], len(b)) for j, b in enumerate(right) if not self.right_used[j]]
+        if not free:
+            return
         for i, a in enumerate(left):
-            if self.left_used[i]:
+            if left_used[i]:
                 continue
             first, length = a[0], len(a)
-            for j, b in enumerate(right):
-                if right_used[j] or a == b or (b[0] != first and _apart(a, b, length, len(b))):
+            for j, b, initial, other in free:
+                if initial != first:
+                    # A sound-alike and an initial need the same first letter: only a typo or
+                    # a near miss could pair these (or two words that both say "company").
+                    shorter = length if length < other else other
+                    near = shorter > 3 and abs(length - other) <= (2 if shorter <= 5 else 3)
+                    if not near and (a not in COMPANY_WORDS or b not in COMPANY_WORDS):
+                        continue
+                elif a == b:
                     continue
                 similarity, reason = token_similarity(a, b, person, scoring)
                 if similarity:
@@ -495,16 +498,6 @@ def _within_reach(tokens: tuple[str, ...], reach: AbstractSet[str]) -> bool:
     """Whether a candidate name shares a token with the reach, or may pair without one: a
     name of one token (an acronym) or with initials."""
     return len(tokens) == 1 or not reach.isdisjoint(tokens) or min(map(len, tokens)) == 1
-
-
-def _apart(a: str, b: str, length_a: int, length_b: int) -> bool:
-    """Whether two tokens that start differently cannot pair: a sound-alike and an initial
-    need the same first letter, so only a typo or a near miss could pair them, and their
-    lengths differ by more than either allows (company words pair whatever their letters)."""
-    shorter = length_a if length_a < length_b else length_b
-    if shorter > 3 and abs(length_a - length_b) <= typo_budget(shorter) + 1:
-        return False
-    return a not in COMPANY_WORDS or b not in COMPANY_WORDS
 
 
 def _distinctive(weights: tuple[float, ...], used: list[bool]) -> bool:
