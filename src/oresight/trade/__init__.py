@@ -1,0 +1,1 @@
+"""The trade pillar: trade-flow intelligence from UN Comtrade and CEPII BACI statistics."""

@@ -1,0 +1,229 @@
+"""Mirror statistics: what an exporter declares shipping against what its partner receives.
+
+Every flow is declared twice, by the exporter (X, valued FOB) and by the importer (M, valued CIF:
+freight and insurance included). Taking the CIF/FOB margin off the import (a flat factor, by
+default the IMF's 1.06), the two should agree; where they do not, goods were mis-declared on one
+side (under-invoiced exports, over-invoiced imports, smuggling past one customs) or the data are
+wrong. :func:`mirror_pairs` lines the two up per exporter, importer, HS code and year:
+
+* ``both`` — both declared: ``gap_usd`` = import (FOB) − export, and ``log_ratio`` = ln(import
+  FOB ÷ export): positive when the importer saw more arrive than the exporter declared leaving;
+* ``lost`` — exported, and the importer reports imports of that code that year, but none from
+  this exporter; ``orphan`` — imported, and the exporter reports exports of that code, but none
+  to this importer; ``exporter_silent`` / ``importer_silent`` — the other side reports nothing of
+  that code that year (no mirror to read).
+
+Re-exports (RX) are shown beside the exports: an entrepôt (Hong Kong, Singapore, the
+Netherlands, the UAE, Switzerland) re-exports goods its partner books under their origin.
+
+**What is significant.** Pairs disagree every year for ordinary reasons (timing, valuation,
+classification), so a gap is judged against the pair's own history (:func:`judge`): a year that
+departs from the pair's usual log ratio by more than ``robust_z`` robust deviations (median
+absolute deviation, scaled) and at least ``min_departure``; a pair whose gap is chronic (the
+median over at least ``min_history`` years beyond ``chronic_factor``) once for the whole period,
+not every year; a pair with a shorter history when its ratio is beyond ``chronic_factor``. Only
+gaps of at least ``min_gap_usd`` count.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from oresight.trade.flows import ALL_MODES, WORLD
+
+IMF_CIF_FOB = 1.06
+"""The IMF's customary CIF/FOB factor (Direction of Trade Statistics): imports are 6 % above the
+exports they mirror."""
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorSettings:
+    """How mirror gaps are computed and judged (see the module docstring)."""
+
+    cif_fob: float = IMF_CIF_FOB
+    min_gap_usd: float = 1_000_000.0
+    robust_z: float = 3.5
+    min_departure: float = 0.693
+    """ln 2: a year must differ from the pair's usual ratio by a factor of two at least."""
+    chronic_factor: float = 2.0
+    min_history: int = 3
+
+
+def mirror_pairs(
+    flows: ir.Table,
+    settings: MirrorSettings = MirrorSettings(),
+    *,
+    years: tuple[int, ...] = (),
+    hs: tuple[str, ...] = (),
+) -> ir.Table:
+    """One row per exporter, importer, HS code and year that either side declares (annual
+    totals over every transport mode; partner World left out)."""
+    base = flows.filter(
+        (flows.freq == "A")
+        & (flows["mode"] == ALL_MODES)
+        & (flows.partner != WORLD)
+        & (flows.reporter != flows.partner)
+    )
+    if years:
+        base = base.filter(base.year.isin(list(years)))
+    if hs:
+        base = base.filter(base.hs.isin(list(hs)))
+    row = base.source_file.concat(":", base.source_row.cast("string"))
+    exports = (
+        base.filter(base.flow == "X")
+        .mutate(evidence=row)
+        .select(
+            year="year",
+            hs="hs",
+            exporter="reporter",
+            importer="partner",
+            x_usd="value_usd",
+            x_kg="net_kg",
+            x_row="evidence",
+        )
+    )
+    re_exports = (
+        base.filter(base.flow == "RX")
+        .group_by(["year", "hs", "reporter", "partner"])
+        .aggregate(rx_usd=ibis._.value_usd.sum())
+        .rename(rx_year="year", rx_hs="hs", rx_exporter="reporter", rx_importer="partner")
+    )
+    imports = (
+        base.filter(base.flow == "M")
+        .mutate(evidence=row)
+        .select(
+            m_year="year",
+            m_hs="hs",
+            m_importer="reporter",
+            m_exporter="partner",
+            m_usd="value_usd",
+            m_kg="net_kg",
+            m_row="evidence",
+        )
+    )
+    joined = exports.join(
+        imports,
+        [
+            ("year", "m_year"),
+            ("hs", "m_hs"),
+            ("exporter", "m_exporter"),
+            ("importer", "m_importer"),
+        ],
+        how="outer",
+    )
+    pairs = joined.select(
+        year=ibis.coalesce(joined.year, joined.m_year),
+        hs=ibis.coalesce(joined.hs, joined.m_hs),
+        exporter=ibis.coalesce(joined.exporter, joined.m_exporter),
+        importer=ibis.coalesce(joined.importer, joined.m_importer),
+        x_usd=joined.x_usd,
+        x_kg=joined.x_kg,
+        x_row=joined.x_row,
+        m_usd=joined.m_usd,
+        m_kg=joined.m_kg,
+        m_row=joined.m_row,
+    )
+    # A projection of a join is still that join to Ibis: start a new relation so that the
+    # next joins match on the coalesced keys.
+    pairs = pairs.view()
+    pairs = pairs.left_join(
+        re_exports,
+        [
+            ("year", "rx_year"),
+            ("hs", "rx_hs"),
+            ("exporter", "rx_exporter"),
+            ("importer", "rx_importer"),
+        ],
+    ).drop("rx_year", "rx_hs", "rx_exporter", "rx_importer")
+    exporters = _reporting(base, "X").rename(x_rep_year="year", x_rep_hs="hs", x_rep="reporter")
+    importers = _reporting(base, "M").rename(m_rep_year="year", m_rep_hs="hs", m_rep="reporter")
+    pairs = pairs.left_join(
+        exporters,
+        [
+            ("year", "x_rep_year"),
+            ("hs", "x_rep_hs"),
+            ("exporter", "x_rep"),
+        ],
+    ).drop("x_rep_year", "x_rep_hs")
+    pairs = pairs.left_join(
+        importers,
+        [
+            ("year", "m_rep_year"),
+            ("hs", "m_rep_hs"),
+            ("importer", "m_rep"),
+        ],
+    ).drop("m_rep_year", "m_rep_hs")
+    m_fob = pairs.m_usd / settings.cif_fob
+    status = ibis.cases(
+        (pairs.x_usd.notnull() & pairs.m_usd.notnull(), "both"),
+        (pairs.m_usd.isnull() & pairs.m_rep.notnull(), "lost"),
+        (pairs.m_usd.isnull(), "importer_silent"),
+        (pairs.x_rep.notnull(), "orphan"),
+        else_="exporter_silent",
+    )
+    both = pairs.x_usd.notnull() & pairs.m_usd.notnull() & (pairs.x_usd > 0) & (pairs.m_usd > 0)
+    return pairs.select(
+        "year",
+        "hs",
+        "exporter",
+        "importer",
+        "x_usd",
+        rx_usd=pairs.rx_usd,
+        m_usd="m_usd",
+        m_fob_usd=m_fob,
+        gap_usd=ibis.coalesce(m_fob, 0.0) - ibis.coalesce(pairs.x_usd, 0.0),
+        log_ratio=ibis.ifelse(both, (m_fob / pairs.x_usd).ln(), ibis.null("float64")),
+        x_kg="x_kg",
+        m_kg="m_kg",
+        status=status,
+        x_row="x_row",
+        m_row="m_row",
+    )
+
+
+def judge(pairs: ir.Table, settings: MirrorSettings = MirrorSettings()) -> ir.Table:
+    """The pairs of :func:`mirror_pairs` with the pair's history and a verdict: ``departure``,
+    ``chronic``, ``short_history``, ``one_sided`` or null (not significant)."""
+    declared = pairs.filter(pairs.log_ratio.notnull())
+    keys = ["exporter", "importer", "hs"]
+    history = declared.group_by(keys).aggregate(
+        years_both=declared.count(),
+        usual_ratio=declared.log_ratio.median(),
+        usual_gap_usd=declared.gap_usd.median(),
+    )
+    spread_base = declared.join(history, keys)
+    spread = spread_base.group_by(keys).aggregate(
+        spread=(spread_base.log_ratio - spread_base.usual_ratio).abs().median()
+    )
+    judged = pairs.left_join(history, keys)
+    judged = judged.drop(*[name for name in judged.columns if name.endswith("_right")])
+    judged = judged.left_join(spread, keys)
+    judged = judged.drop(*[name for name in judged.columns if name.endswith("_right")])
+    departure = (judged.log_ratio - judged.usual_ratio).abs()
+    allowed = ibis.greatest(judged.spread * (1.4826 * settings.robust_z), settings.min_departure)
+    limit = math.log(settings.chronic_factor)
+    large = judged.gap_usd.abs() >= settings.min_gap_usd
+    has_history = judged.years_both.notnull() & (judged.years_both >= settings.min_history)
+    verdict = ibis.cases(
+        (large & has_history & (departure >= allowed), "departure"),
+        (
+            large & has_history & (judged.usual_ratio.abs() >= limit),
+            "chronic",
+        ),
+        (
+            large & ~has_history & judged.log_ratio.notnull() & (judged.log_ratio.abs() >= limit),
+            "short_history",
+        ),
+        (large & judged.status.isin(["lost", "orphan"]), "one_sided"),
+        else_=ibis.null("string"),
+    )
+    return judged.mutate(departure=departure, allowed_departure=allowed, verdict=verdict)
+
+
+def _reporting(base: ir.Table, flow: str) -> ir.Table:
+    """The reporters that declare any flow ``flow`` of an HS code in a year (to any partner)."""
+    return base.filter(base.flow == flow).select("year", "hs", "reporter").distinct()
