@@ -78,7 +78,7 @@ def read_baci(path: Path) -> tuple[pa.Table, LoadSummary]:
                 f"the same flow (t, i, j, k) as line {duplicate[0]}", file=file, record=duplicate[1]
             )
         register_country_codes(connection, "kept", ("i", "j"), summary)
-        table = connection.execute(
+        table = connection.sql(
             f"""
             SELECT ? AS source, 'A' AS freq, t AS year, CAST(t AS VARCHAR) AS period,
               i AS reporter_code, exporters.iso AS reporter,
@@ -92,10 +92,11 @@ def read_baci(path: Path) -> tuple[pa.Table, LoadSummary]:
             JOIN country_codes AS importers ON importers.code = kept.j
             ORDER BY {ROW}
             """,
-            [SOURCE, hs_edition(path), path.name],
+            params=[SOURCE, hs_edition(path), path.name],
         ).to_arrow_table()
     finally:
         connection.close()
+    assert table is not None, "DuckDB returns a table for a SELECT"
     table = table.cast(FLOW_SCHEMA)
     summary.rows_kept = table.num_rows
     summary.years = tuple(sorted(set(table.column("year").unique().to_pylist())))

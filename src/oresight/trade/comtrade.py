@@ -87,9 +87,10 @@ def read_comtrade(path: Path) -> tuple[pa.Table, LoadSummary]:
                 record=second,
             )
         register_country_codes(connection, "kept", ("reporterCode", "partnerCode"), summary)
-        table = connection.execute(_FLOWS_SQL, [SOURCE, path.name]).to_arrow_table()
+        table = connection.sql(_FLOWS_SQL, params=[SOURCE, path.name]).to_arrow_table()
     finally:
         connection.close()
+    assert table is not None, "DuckDB returns a table for a SELECT"
     table = table.cast(FLOW_SCHEMA)
     summary.rows_kept = table.num_rows
     summary.years = tuple(sorted(set(table.column("year").to_pylist())))

@@ -165,9 +165,9 @@ class TradeStore:
                         "with --replace to supersede them",
                         file=file,
                     )
-                rewrites[batch.batch] = connection.execute(
+                rewrites[batch.batch] = connection.sql(
                     f"SELECT * FROM read_parquet(?) ANTI JOIN incoming USING ({key})",
-                    [str(path)],
+                    params=[str(path)],
                 ).to_arrow_table()
                 replaced += overlapping
         finally:
