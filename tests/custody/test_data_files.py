@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from oresight.core.errors import InvalidInput
-from oresight.custody.data_files import parse_yaml, read_text_file
+from oresight.core.yaml_text import parse_yaml
+from oresight.custody.data_files import read_text_file
 from oresight.custody.travel_params import load_transport_modes
 
 

@@ -97,6 +97,20 @@ def test_json_from_the_api_reads_like_csv(tmp_path: Path) -> None:
     assert table.column("source_row").to_pylist() == [1, 2]
 
 
+def test_codes_keep_their_leading_zeros(tmp_path: Path) -> None:
+    path = comtrade_csv(tmp_path, ROW_X.replace(",253090,", ",010121,"))
+    table, _summary = read_comtrade(path)
+    assert table.column("hs").to_pylist() == ["010121"]
+
+
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="empty") as raised:
+        read_comtrade(path)
+    assert raised.value.file == str(path)
+
+
 def test_unknown_country_codes_are_kept_and_reported(tmp_path: Path) -> None:
     path = comtrade_csv(tmp_path, ROW_X.replace(",156,", ",998,"))
     table, summary = read_comtrade(path)

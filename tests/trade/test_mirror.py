@@ -87,6 +87,8 @@ def test_one_sided_flows_say_whether_the_other_side_reports_at_all(tmp_path: Pat
         flow("UGA", "ARE", "X", 2022, 3e6),  # the UAE reports nothing of the code
         flow("ARE", "COD", "M", 2021, 2e6),  # an import COD never declared exporting...
         flow("COD", "RWA", "X", 2021, 1e5),  # ...though COD reports exports of the code
+        flow("UGA", "RWA", "X", 2022, 4e6),  # Rwanda reports only its total with the World
+        flow("RWA", "WLD", "M", 2022, 9e6),
     ]
     by_pair = {
         (r["exporter"], r["importer"], r["year"]): r for r in judged(tables_of(tmp_path, rows))
@@ -98,6 +100,8 @@ def test_one_sided_flows_say_whether_the_other_side_reports_at_all(tmp_path: Pat
     assert by_pair[("COD", "ARE", 2021)]["status"] == "orphan"
     assert by_pair[("COD", "RWA", 2021)]["status"] == "importer_silent"
     assert by_pair[("RWA", "CHN", 2022)]["status"] == "both"
+    assert by_pair[("UGA", "RWA", 2022)]["status"] == "lost"
+    assert ("RWA", "WLD", 2022) not in by_pair
 
 
 def test_a_chronic_gap_is_judged_against_the_pairs_own_history(tmp_path: Path) -> None:

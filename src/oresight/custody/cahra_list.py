@@ -23,12 +23,8 @@ from typing import Any
 import shapely
 
 from oresight.core.errors import InvalidInput
-from oresight.custody.data_files import (
-    packaged_file_name,
-    parse_yaml,
-    read_packaged_text,
-    read_text_file,
-)
+from oresight.core.yaml_text import parse_yaml
+from oresight.custody.data_files import packaged_file_name, read_packaged_text, read_text_file
 from oresight.custody.geodesy import AREA_TYPES, to_shape
 from oresight.custody.site_features import SourceRecord, checked_geometry
 

@@ -23,13 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from oresight.core.errors import InvalidInput
 from oresight.core.minerals import Mineral
 from oresight.core.sites import SiteKind
-from oresight.custody.data_files import (
-    first_error,
-    packaged_file_name,
-    parse_yaml,
-    read_packaged_text,
-    read_text_file,
-)
+from oresight.core.yaml_text import first_error, parse_yaml
+from oresight.custody.data_files import packaged_file_name, read_packaged_text, read_text_file
 
 CEILINGS_FILE = "site_output.yaml"
 

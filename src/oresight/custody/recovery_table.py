@@ -18,12 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from oresight.core.errors import InvalidInput
 from oresight.core.minerals import MaterialForm, Mineral
-from oresight.custody.data_files import (
-    packaged_file_name,
-    parse_yaml,
-    read_packaged_text,
-    read_text_file,
-)
+from oresight.core.yaml_text import parse_yaml
+from oresight.custody.data_files import packaged_file_name, read_packaged_text, read_text_file
 
 RECOVERY_FILE = "recovery.yaml"
 """The packaged table, under ``custody/data``."""

@@ -19,13 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oresight.core.custody import ORE_NAMESPACE, CustodyEvent
 from oresight.core.errors import InvalidInput
-from oresight.custody.data_files import (
-    first_error,
-    packaged_file_name,
-    parse_yaml,
-    read_packaged_text,
-    read_text_file,
-)
+from oresight.core.yaml_text import first_error, parse_yaml
+from oresight.custody.data_files import packaged_file_name, read_packaged_text, read_text_file
 
 SPEEDS_FILE = "travel_speeds.yaml"
 TRANSPORT_MODE_TERM = "transportMode"

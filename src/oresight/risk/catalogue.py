@@ -21,11 +21,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
 
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import Severity
+from oresight.core.yaml_text import parse_yaml
 
 CATALOGUE_FORMAT = "oresight.risk-catalogue"
 CATALOGUE_VERSION = 1
@@ -249,33 +249,6 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 # -- YAML documents with located errors (shared with profiles) ----------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping instead of keeping the last."""
-
-
-def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            duplicate = key in seen
-        except TypeError:
-            continue  # an unhashable key; the constructor below reports it
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                "while reading a mapping",
-                node.start_mark,
-                f"key {key!r} is given twice",
-                key_node.start_mark,
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
 def read_text_file(path: Path, *, what: str) -> str:
     """The UTF-8 text of ``path``, or an error naming the file and what it was meant to hold."""
     try:
@@ -290,14 +263,7 @@ def read_text_file(path: Path, *, what: str) -> str:
 
 def parse_yaml_mapping(text: str, *, source: str, what: str) -> dict[str, Any]:
     """Parse YAML whose top level must be a mapping; errors give the line and column."""
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InvalidInput(f"{what} is not valid YAML{where}: {exc.problem}", file=source) from None
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{what} is not valid YAML: {exc}", file=source) from None
+    data = parse_yaml(text, file=source, what=what)
     if not isinstance(data, dict):
         found = "an empty document" if data is None else f"a {type(data).__name__}"
         raise InvalidInput(f"a {what} must be a YAML mapping, found {found}", file=source)

@@ -99,7 +99,6 @@ def read_baci(path: Path) -> tuple[pa.Table, LoadSummary]:
     assert table is not None, "DuckDB returns a table for a SELECT"
     table = table.cast(FLOW_SCHEMA)
     summary.rows_kept = table.num_rows
-    summary.years = tuple(sorted(set(table.column("year").unique().to_pylist())))
     return table, summary
 
 

@@ -72,8 +72,7 @@ def read_comtrade(path: Path) -> tuple[pa.Table, LoadSummary]:
         check_numbers(connection, "raw", _INTEGERS, file=file, integer=True)
         check_numbers(connection, "raw", _NUMBERS, file=file)
         _check_periods(connection, file)
-        connection.execute(_KEPT_SQL)
-        _count_exclusions(connection, summary)
+        _keep_rows(connection, summary)
         duplicate = first_duplicate(
             connection,
             "kept",
@@ -93,7 +92,6 @@ def read_comtrade(path: Path) -> tuple[pa.Table, LoadSummary]:
     assert table is not None, "DuckDB returns a table for a SELECT"
     table = table.cast(FLOW_SCHEMA)
     summary.rows_kept = table.num_rows
-    summary.years = tuple(sorted(set(table.column("year").to_pylist())))
     return table, summary
 
 
@@ -153,38 +151,30 @@ def _check_periods(connection: duckdb.DuckDBPyConnection, file: str) -> None:
 
 _VALUE = "TRY_CAST(trim(primaryValue) AS DOUBLE)"
 
-_KEPT_SQL = f"""
-CREATE TEMP TABLE kept AS
-SELECT * FROM raw
-WHERE trim(flowCode) IN ({", ".join(f"'{code}'" for code in sorted(FLOW_CODES))})
-  AND coalesce(trim(customsCode), 'C00') IN ('C00', '')
-  AND coalesce(TRY_CAST(trim(partner2Code) AS BIGINT), 0) = 0
-  AND {_VALUE} IS NOT NULL AND {_VALUE} >= 0
+_LEFT_OUT = f"""
+CASE
+  WHEN trim(flowCode) NOT IN ({", ".join(f"'{code}'" for code in sorted(FLOW_CODES))})
+    THEN 'a flow other than X, M, RX or RM'
+  WHEN coalesce(trim(customsCode), 'C00') NOT IN ('C00', '')
+    THEN 'a breakdown by customs procedure (its total, customsCode C00, is kept)'
+  WHEN coalesce(TRY_CAST(trim(partner2Code) AS BIGINT), 0) <> 0
+    THEN 'a breakdown by second partner (its total, partner2Code 0, is kept)'
+  WHEN {_VALUE} IS NULL THEN 'no value (primaryValue empty)'
+  WHEN {_VALUE} < 0 THEN 'a negative value'
+END
 """
+"""Why a row is left out (the first reason that applies), or NULL for a row that is kept."""
 
 
-def _count_exclusions(connection: duckdb.DuckDBPyConnection, summary: LoadSummary) -> None:
-    """Count the rows left out, each under the first reason that applies."""
-    found = connection.execute(
-        f"""
-        SELECT
-          CASE
-            WHEN trim(flowCode) NOT IN ({", ".join(f"'{code}'" for code in sorted(FLOW_CODES))})
-              THEN 'a flow other than X, M, RX or RM'
-            WHEN coalesce(trim(customsCode), 'C00') NOT IN ('C00', '')
-              THEN 'a breakdown by customs procedure (its total, customsCode C00, is kept)'
-            WHEN coalesce(TRY_CAST(trim(partner2Code) AS BIGINT), 0) <> 0
-              THEN 'a breakdown by second partner (its total, partner2Code 0, is kept)'
-            WHEN {_VALUE} IS NULL THEN 'no value (primaryValue empty)'
-            ELSE 'a negative value'
-          END AS reason,
-          count(*)
-        FROM raw WHERE {ROW} NOT IN (SELECT {ROW} FROM kept)
-        GROUP BY reason
-        """
+def _keep_rows(connection: duckdb.DuckDBPyConnection, summary: LoadSummary) -> None:
+    """Make table ``kept`` of the rows to load, counting the others by reason in ``summary``."""
+    connection.execute(f"CREATE TEMP TABLE sorted AS SELECT *, {_LEFT_OUT} AS _left_out FROM raw")
+    counts = connection.execute(
+        "SELECT _left_out, count(*) FROM sorted WHERE _left_out IS NOT NULL GROUP BY 1"
     ).fetchall()
-    for reason, count in found:
+    for reason, count in counts:
         summary.exclude(str(reason), int(count))
+    connection.execute("CREATE TEMP TABLE kept AS SELECT * FROM sorted WHERE _left_out IS NULL")
 
 
 _FLOWS_SQL = f"""

@@ -16,16 +16,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 import pycountry
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oresight.core.errors import InvalidInput
+from oresight.trade.reference_tables import packaged_file_name, read_packaged_table, validated
 
-AREAS_FILE = "oresight/trade/data/reporter_areas.yaml"
+AREAS_FILE = packaged_file_name("reporter_areas.yaml")
 """The packaged table of exceptions, named as errors name it."""
 
 WORLD_ISO3 = "WLD"
@@ -118,30 +117,17 @@ class _AreasFile(BaseModel):
 
 @cache
 def _exceptions() -> dict[int, Area]:
-    packaged = resources.files("oresight.trade").joinpath("data", "reporter_areas.yaml")
-    try:
-        document = yaml.safe_load(packaged.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"not valid YAML: {exc}", file=AREAS_FILE) from None
-    return parse_areas(document, file=AREAS_FILE)
+    return parse_areas(read_packaged_table("reporter_areas.yaml"), file=AREAS_FILE)
 
 
 def parse_areas(document: Any, *, file: str) -> dict[int, Area]:
     """Check a table of exception codes (the layout of ``reporter_areas.yaml``) and return it by
     code. :class:`InvalidInput` naming ``file``, the entry and the field on a bad entry."""
-    try:
-        table = _AreasFile.model_validate(document)
-    except ValidationError as exc:
-        raise InvalidInput(_first_error(exc), file=file) from None
+    table = validated(_AreasFile, document, file=file)
     found: dict[int, Area] = {}
     for index, raw in enumerate(table.areas):
         record = f"areas[{index}]" + (f" (code {raw['code']})" if "code" in raw else "")
-        try:
-            row = _AreaRow.model_validate(raw)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or None
-            raise InvalidInput(error["msg"], file=file, record=record, field=field) from None
+        row = validated(_AreaRow, raw, file=file, record=record)
         problem = _iso3_problem(row)
         if problem is not None:
             raise InvalidInput(problem, file=file, record=record, field="iso3")
@@ -167,9 +153,3 @@ def _iso3_problem(row: _AreaRow) -> str | None:
     if row.kind is AreaKind.HISTORICAL and historic is None:
         return f"{row.iso3} is not an ISO 3166-3 alpha-3 code"
     return None
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"])
-    return f"{where}: {error['msg']}" if where else str(error["msg"])

@@ -89,7 +89,6 @@ class LoadSummary:
     rows_kept: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     unknown_codes: dict[int, int] = field(default_factory=dict)
-    years: tuple[int, ...] = ()
 
     def exclude(self, reason: str, count: int) -> None:
         """Count ``count`` rows left out for ``reason`` (nothing is counted for zero)."""

@@ -13,16 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oresight.core.errors import InvalidInput
 from oresight.core.minerals import Mineral
+from oresight.trade.reference_tables import packaged_file_name, read_packaged_table, validated
 
-HS_FILE = "oresight/trade/data/critical_minerals_hs.yaml"
+HS_FILE = packaged_file_name("critical_minerals_hs.yaml")
 """The packaged table, named as errors name it."""
 
 FORMS = ("ore", "concentrate", "intermediate", "metal", "compound", "scrap")
@@ -131,12 +130,7 @@ class _HsFile(BaseModel):
 
 @cache
 def _table() -> tuple[tuple[HsCode, ...], dict[str, HsCode]]:
-    text = resources.files("oresight.trade").joinpath("data", "critical_minerals_hs.yaml")
-    try:
-        document = yaml.safe_load(text.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"not valid YAML: {exc}", file=HS_FILE) from None
-    codes = parse_hs_table(document, file=HS_FILE)
+    codes = parse_hs_table(read_packaged_table("critical_minerals_hs.yaml"), file=HS_FILE)
     return codes, {code.hs: code for code in codes}
 
 
@@ -146,24 +140,14 @@ def parse_hs_table(document: Any, *, file: str) -> tuple[HsCode, ...]:
     :class:`InvalidInput` naming ``file``, the entry and the field on a bad entry: a malformed
     code, a code listed twice, an undeclared mineral or source, an unknown form or edition.
     """
-    try:
-        table = _HsFile.model_validate(document)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise InvalidInput(f"{where}: {error['msg']}", file=file) from None
+    table = validated(_HsFile, document, file=file)
     minerals = {mineral.value for mineral in Mineral} | set(table.other_minerals)
     source_names = {source.name for source in table.sources}
     seen: set[str] = set()
     codes: list[HsCode] = []
     for index, raw in enumerate(table.codes):
         record = f"codes[{index}]" + (f" (hs {raw['hs']})" if "hs" in raw else "")
-        try:
-            row = _CodeRow.model_validate(raw)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or None
-            raise InvalidInput(error["msg"], file=file, record=record, field=field) from None
+        row = validated(_CodeRow, raw, file=file, record=record)
         if row.mineral not in minerals:
             raise InvalidInput(
                 f"{row.mineral!r} is neither a mineral of oresight.core.minerals.Mineral nor "

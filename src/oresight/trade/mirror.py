@@ -20,9 +20,10 @@ Netherlands, the UAE, Switzerland) re-exports goods its partner books under thei
 classification), so a gap is judged against the pair's own history (:func:`judge`): a year that
 departs from the pair's usual log ratio by more than ``robust_z`` robust deviations (median
 absolute deviation, scaled) and at least ``min_departure``; a pair whose gap is chronic (the
-median over at least ``min_history`` years beyond ``chronic_factor``) once for the whole period,
-not every year; a pair with a shorter history when its ratio is beyond ``chronic_factor``. Only
-gaps of at least ``min_gap_usd`` count.
+median over at least ``min_history`` years beyond ``chronic_factor``), whose years are marked
+``chronic`` so that the pair is raised once for the period, not every year; a pair with a
+shorter history when its ratio is beyond ``chronic_factor``. Only gaps of at least
+``min_gap_usd`` count.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ class MirrorSettings:
     cif_fob: float = IMF_CIF_FOB
     min_gap_usd: float = 1_000_000.0
     robust_z: float = 3.5
-    min_departure: float = 0.693
-    """ln 2: a year must differ from the pair's usual ratio by a factor of two at least."""
+    min_departure: float = math.log(2.0)
+    """A year must differ from the pair's usual ratio by a factor of two at least."""
     chronic_factor: float = 2.0
     min_history: int = 3
 
@@ -62,64 +63,35 @@ def mirror_pairs(
 ) -> ir.Table:
     """One row per exporter, importer, HS code and year that either side declares (annual
     totals over every transport mode; partner World left out)."""
-    base = flows.filter(
-        (flows.freq == "A")
-        & (flows["mode"] == ALL_MODES)
-        & (flows.partner != WORLD)
-        & (flows.reporter != flows.partner)
-    )
+    totals = flows.filter((flows.freq == "A") & (flows["mode"] == ALL_MODES))
     if years:
-        base = base.filter(base.year.isin(list(years)))
+        totals = totals.filter(totals.year.isin(list(years)))
     if hs:
-        base = base.filter(base.hs.isin(list(hs)))
-    row = base.source_file.concat(":", base.source_row.cast("string"))
-    exports = (
-        base.filter(base.flow == "X")
-        .mutate(evidence=row)
-        .select(
-            year="year",
-            hs="hs",
-            exporter="reporter",
-            importer="partner",
-            x_usd="value_usd",
-            x_kg="net_kg",
-            x_row="evidence",
-        )
-    )
+        totals = totals.filter(totals.hs.isin(list(hs)))
+    base = totals.filter((totals.partner != WORLD) & (totals.reporter != totals.partner))
+    exports = _declared(base, "X", "x", reporter="exporter", partner="importer")
+    imports = _declared(base, "M", "m", reporter="importer", partner="exporter")
     re_exports = (
         base.filter(base.flow == "RX")
         .group_by(["year", "hs", "reporter", "partner"])
         .aggregate(rx_usd=ibis._.value_usd.sum())
         .rename(rx_year="year", rx_hs="hs", rx_exporter="reporter", rx_importer="partner")
     )
-    imports = (
-        base.filter(base.flow == "M")
-        .mutate(evidence=row)
-        .select(
-            m_year="year",
-            m_hs="hs",
-            m_importer="reporter",
-            m_exporter="partner",
-            m_usd="value_usd",
-            m_kg="net_kg",
-            m_row="evidence",
-        )
-    )
     joined = exports.join(
         imports,
         [
-            ("year", "m_year"),
-            ("hs", "m_hs"),
-            ("exporter", "m_exporter"),
-            ("importer", "m_importer"),
+            ("x_year", "m_year"),
+            ("x_hs", "m_hs"),
+            ("x_exporter", "m_exporter"),
+            ("x_importer", "m_importer"),
         ],
         how="outer",
     )
     pairs = joined.select(
-        year=ibis.coalesce(joined.year, joined.m_year),
-        hs=ibis.coalesce(joined.hs, joined.m_hs),
-        exporter=ibis.coalesce(joined.exporter, joined.m_exporter),
-        importer=ibis.coalesce(joined.importer, joined.m_importer),
+        year=ibis.coalesce(joined.x_year, joined.m_year),
+        hs=ibis.coalesce(joined.x_hs, joined.m_hs),
+        exporter=ibis.coalesce(joined.x_exporter, joined.m_exporter),
+        importer=ibis.coalesce(joined.x_importer, joined.m_importer),
         x_usd=joined.x_usd,
         x_kg=joined.x_kg,
         x_row=joined.x_row,
@@ -139,8 +111,9 @@ def mirror_pairs(
             ("importer", "rx_importer"),
         ],
     ).drop("rx_year", "rx_hs", "rx_exporter", "rx_importer")
-    exporters = _reporting(base, "X").rename(x_rep_year="year", x_rep_hs="hs", x_rep="reporter")
-    importers = _reporting(base, "M").rename(m_rep_year="year", m_rep_hs="hs", m_rep="reporter")
+    # Whether the other side reports the code at all, to any partner or only to World.
+    exporters = _reporting(totals, "X").rename(x_rep_year="year", x_rep_hs="hs", x_rep="reporter")
+    importers = _reporting(totals, "M").rename(m_rep_year="year", m_rep_hs="hs", m_rep="reporter")
     pairs = pairs.left_join(
         exporters,
         [
@@ -199,10 +172,7 @@ def judge(pairs: ir.Table, settings: MirrorSettings = MirrorSettings()) -> ir.Ta
     spread = spread_base.group_by(keys).aggregate(
         spread=(spread_base.log_ratio - spread_base.usual_ratio).abs().median()
     )
-    judged = pairs.left_join(history, keys)
-    judged = judged.drop(*[name for name in judged.columns if name.endswith("_right")])
-    judged = judged.left_join(spread, keys)
-    judged = judged.drop(*[name for name in judged.columns if name.endswith("_right")])
+    judged = _left_join_on(_left_join_on(pairs, history, keys), spread, keys)
     departure = (judged.log_ratio - judged.usual_ratio).abs()
     allowed = ibis.greatest(judged.spread * (1.4826 * settings.robust_z), settings.min_departure)
     limit = math.log(settings.chronic_factor)
@@ -224,6 +194,28 @@ def judge(pairs: ir.Table, settings: MirrorSettings = MirrorSettings()) -> ir.Ta
     return judged.mutate(departure=departure, allowed_departure=allowed, verdict=verdict)
 
 
-def _reporting(base: ir.Table, flow: str) -> ir.Table:
+def _declared(base: ir.Table, flow: str, side: str, *, reporter: str, partner: str) -> ir.Table:
+    """One side's declarations (flow ``flow``), columns prefixed ``side``: the reporter and
+    partner named as exporter or importer, the value, the weight and the source row."""
+    declared = base.filter(base.flow == flow)
+    return declared.select(
+        **{
+            f"{side}_year": declared.year,
+            f"{side}_hs": declared.hs,
+            f"{side}_{reporter}": declared.reporter,
+            f"{side}_{partner}": declared.partner,
+            f"{side}_usd": declared.value_usd,
+            f"{side}_kg": declared.net_kg,
+            f"{side}_row": declared.source_file.concat(":", declared.source_row.cast("string")),
+        }
+    )
+
+
+def _reporting(totals: ir.Table, flow: str) -> ir.Table:
     """The reporters that declare any flow ``flow`` of an HS code in a year (to any partner)."""
-    return base.filter(base.flow == flow).select("year", "hs", "reporter").distinct()
+    return totals.filter(totals.flow == flow).select("year", "hs", "reporter").distinct()
+
+
+def _left_join_on(left: ir.Table, right: ir.Table, keys: list[str]) -> ir.Table:
+    """``left`` with the columns of ``right`` where the keys agree (one copy of the keys)."""
+    return left.left_join(right, keys).drop(*[f"{key}_right" for key in keys])

@@ -8,6 +8,7 @@ row that cannot be converted and say where it is: file, record (the line) and fi
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -22,21 +23,21 @@ ROW = "_row"
 
 
 def read_text_csv(path: Path, *, delimiter: str = ",") -> pa.Table:
-    """Every column of a CSV file as text, plus :data:`ROW`; a malformed file names the line."""
+    """Every column of a CSV file as text (``0101`` stays ``0101``), plus :data:`ROW`; a
+    malformed file names the line."""
+    names = _header(path, delimiter)
     try:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
-                column_types=None, strings_can_be_null=True, auto_dict_encode=False
+                column_types={name: pa.string() for name in names}, strings_can_be_null=True
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        raise InvalidInput(
-            f"not a readable CSV file ({_arrow_message(error)})", file=str(path)
-        ) from error
-    table = table.cast(pa.schema([pa.field(name, pa.string()) for name in table.column_names]))
+        message = f"not a readable CSV file ({_arrow_message(error)})"
+        raise InvalidInput(message, file=str(path)) from error
     lines = pa.array(range(2, table.num_rows + 2), type=pa.int64())
     return table.append_column(ROW, lines)
 
@@ -48,7 +49,7 @@ def text_table(records: Sequence[dict[str, object]], columns: Iterable[str]) -> 
     for record in records:
         for name in names:
             value = record.get(name)
-            data[name].append(None if value is None else _text(value))
+            data[name].append(None if value is None else str(value))
     table = pa.table({name: pa.array(values, type=pa.string()) for name, values in data.items()})
     return table.append_column(ROW, pa.array(range(1, len(records) + 1), type=pa.int64()))
 
@@ -113,12 +114,16 @@ def first_duplicate(
     return None if found is None else (int(found[0]), int(found[1]))
 
 
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
-    return str(value)
+def _header(path: Path, delimiter: str) -> list[str]:
+    """The column names of a CSV file (its first line)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle, delimiter=delimiter), None)
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"not UTF-8 text (byte {error.start})", file=str(path)) from None
+    if not first:
+        raise InvalidInput("the file is empty: no header line", file=str(path))
+    return first
 
 
 def _arrow_message(error: Exception) -> str:

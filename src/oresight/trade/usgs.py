@@ -35,7 +35,7 @@ from oresight.core.errors import InvalidInput, UnknownFormat
 from oresight.trade.usgs_names import (
     USGS_COMMODITY_CODES,
     clean_text,
-    mineral_of,
+    commodity_mineral,
     resolve_country,
 )
 
@@ -67,7 +67,7 @@ class ProductionRow:
 
     commodity: str
     """oresight's name of the USGS commodity (``cobalt``, ``rare_earths``, ...)."""
-    mineral: str | None
+    mineral: str
     """The :class:`oresight.core.minerals.Mineral` value where it is one, else the commodity."""
     country_name: str
     """As USGS writes it, footnote marks removed."""
@@ -296,7 +296,7 @@ def read_mcs_world(path: Path, *, commodity: str | None = None) -> list[Producti
             rows.append(
                 ProductionRow(
                     commodity=name,
-                    mineral=mineral_of(name),
+                    mineral=commodity_mineral(name),
                     country_name=country.name,
                     iso3=country.iso3,
                     kind=country.kind,

@@ -78,7 +78,7 @@ USGS_COMMODITY_CODES: dict[str, str] = {
 """The five-letter (or shorter) commodity code in MCS file names -> oresight's commodity name."""
 
 
-def mineral_of(commodity: str) -> str:
+def commodity_mineral(commodity: str) -> str:
     """The oresight mineral name of a USGS commodity, or the commodity itself when it is not one."""
     try:
         return Mineral(commodity).value
