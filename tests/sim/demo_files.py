@@ -345,4 +345,32 @@ def restated_findings(world: World) -> set[tuple[str, str]]:
     found |= {("CUSTODY.ORIGIN_OVERPRODUCTION", s) for s in overproducing_sites(world)}
     found |= {("SITE.PROTECTED_AREA_ORIGIN", s) for s in origins_in_protected_areas(world)}
     found |= {("ORIGIN.TRANSIT_COUNTRY", c) for c in declared_beyond_production(world)}
+    found |= {("TRADE.EXPORTS_EXCEED_PRODUCTION", c) for c in exports_beyond_production(world)}
     return found
+
+
+COMTRADE_ISO3 = {"108": "BDI", "156": "CHN"}
+
+
+def exports_beyond_production(world: World) -> dict[str, float]:
+    """Countries whose declared exports (to the World) in the demo's Comtrade rows are worth more
+    than 1.25 times their production value plus imports in its production table: ISO3 -> the
+    worst ratio."""
+    trade = {path.name: path for path in world.manifest.trade}
+    flows: dict[tuple[str, str, int], float] = defaultdict(float)
+    with trade["comtrade-demo.csv"].open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["partnerCode"] == "0":
+                key = (COMTRADE_ISO3[row["reporterCode"]], row["flowCode"], int(row["refYear"]))
+                flows[key] += float(row["primaryValue"])
+    produced: dict[tuple[str, int], float] = {}
+    with trade["burundi-production.csv"].open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            produced[({"BI": "BDI"}[row["country"]], int(row["year"]))] = float(row["value_usd"])
+    flagged: dict[str, float] = {}
+    for (country, flow, year), exported in flows.items():
+        if flow == "X" and (country, year) in produced:
+            available = produced[(country, year)] + flows.get((country, "M", year), 0.0)
+            if exported > 1.25 * available:
+                flagged[country] = max(flagged.get(country, 0.0), exported / available)
+    return flagged

@@ -28,11 +28,13 @@ from oresight.sim.production_tables import TABLES
 from oresight.workflows.analyses import AnalysisInputs, ReferenceData, run_analyses
 from oresight.workflows.assess import DEFAULT_PROFILE
 from oresight.workflows.screening import ScreeningLists
+from oresight.workflows.trade import tables_from_files
 
 
 def assess_files(manifest: DemoManifest) -> tuple[list[Finding], list[str]]:
     """Every analysis over the demo's files, as the demo assesses them: findings and gaps."""
     root = manifest.root
+    trade = tables_from_files(list(manifest.trade), root / "scratch-trade-store")
     events = [e for p in manifest.files if p.suffix == ".jsonld" for e in read_epcis_file(p).events]
     inputs = AnalysisInputs(
         events=events,
@@ -45,6 +47,7 @@ def assess_files(manifest: DemoManifest) -> tuple[list[Finding], list[str]]:
             entries=tuple(e for path in manifest.sanctions for e in read_list(path).entries),
             related=(),
         ),
+        trade=trade,
     )
     run = run_analyses(inputs)
     return run.findings, [f"{gap.rule}: {gap.missing}" for gap in run.gaps]
@@ -79,6 +82,7 @@ def test_every_expected_finding_is_raised_and_nothing_else(
         "SITE.PROTECTED_AREA_ORIGIN",
         "ORIGIN.TRANSIT_COUNTRY",
         "PARTY.SANCTIONED",
+        "TRADE.EXPORTS_EXCEED_PRODUCTION",
     }
     assert {(p.code, p.subject_type) for p in manifest.consequences} == {
         ("CUSTODY.MASS_BALANCE", "facility"),

@@ -34,6 +34,7 @@ from tests.sim.demo_files import (
     declared_beyond_production,
     element_creating_transformations,
     event_time,
+    exports_beyond_production,
     index,
     inside_licensed_area,
     licence_valid,
@@ -289,7 +290,7 @@ def test_every_referenced_site_and_party_exists(world: World) -> None:
 # -- planted problems ---------------------------------------------------------------------------
 
 
-def test_planted_problems_are_the_twelve_described(world: World) -> None:
+def test_planted_problems_are_the_thirteen_described(world: World) -> None:
     codes = sorted((p.code, p.subject_type) for p in world.manifest.planted)
     assert codes == [
         ("CUSTODY.BROKEN_CHAIN", "lot"),
@@ -304,6 +305,7 @@ def test_planted_problems_are_the_twelve_described(world: World) -> None:
         ("PARTY.SANCTIONED", "party"),
         ("PARTY.SANCTIONED", "party"),
         ("SITE.PROTECTED_AREA_ORIGIN", "site"),
+        ("TRADE.EXPORTS_EXCEED_PRODUCTION", "country"),
     ]
     assert all(p.kind is ExpectedKind.PLANTED and p.description for p in world.manifest.planted)
     # Each description gives the numbers that make the problem.
@@ -442,6 +444,14 @@ def test_declared_burundian_tantalum_exceeds_burundis_production(world: World) -
     assert "36 t" in planted.description
 
 
+def test_burundis_declared_exports_exceed_its_production_and_imports(world: World) -> None:
+    (planted,) = world.planted("TRADE.EXPORTS_EXCEED_PRODUCTION")
+    ratios = exports_beyond_production(world)
+    assert set(ratios) == {planted.subject_id} == {"BDI"}
+    assert ratios["BDI"] > 5  # US$38.4 M of exports against US$5.4 M of production (36 t)
+    assert "US$38.4 M" in planted.description and "36 t" in planted.description
+
+
 def _custody(problems: Iterable[PlantedProblem]) -> set[tuple[str, str]]:
     """The planted problems about the physical chain (the sanctions ones are checked apart)."""
     return {(p.code, p.subject_id) for p in problems if not p.code.startswith("PARTY.")}
@@ -455,8 +465,8 @@ def test_the_restated_rules_flag_exactly_the_planted_problems(world: World) -> N
 def test_every_seed_plants_exactly_the_same_kinds_of_problems(tmp_path: Path, seed: int) -> None:
     other = load_world(tmp_path, seed)
     planted = _custody(other.manifest.planted)
-    assert restated_findings(other) == planted and len(planted) == 10
-    assert len(other.manifest.planted) == 12
+    assert restated_findings(other) == planted and len(planted) == 11
+    assert len(other.manifest.planted) == 13
 
 
 # -- consequences, context and clean lots -------------------------------------------------------

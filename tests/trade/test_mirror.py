@@ -89,6 +89,12 @@ def test_one_sided_flows_say_whether_the_other_side_reports_at_all(tmp_path: Pat
         flow("COD", "RWA", "X", 2021, 1e5),  # ...though COD reports exports of the code
         flow("UGA", "RWA", "X", 2022, 4e6),  # Rwanda reports only its total with the World
         flow("RWA", "WLD", "M", 2022, 9e6),
+        flow("RWA", "ARE", "X", 2023, 6e6),  # the UAE's partners make up its World total...
+        flow("ARE", "COD", "M", 2023, 9.5e6),
+        flow("ARE", "WLD", "M", 2023, 10e6),
+        flow("UGA", "CHN", "X", 2021, 3e6),  # ...China's do not (a download of one partner)
+        flow("CHN", "RWA", "M", 2021, 1e6),
+        flow("CHN", "WLD", "M", 2021, 50e6),
     ]
     by_pair = {
         (r["exporter"], r["importer"], r["year"]): r for r in judged(tables_of(tmp_path, rows))
@@ -100,7 +106,11 @@ def test_one_sided_flows_say_whether_the_other_side_reports_at_all(tmp_path: Pat
     assert by_pair[("COD", "ARE", 2021)]["status"] == "orphan"
     assert by_pair[("COD", "RWA", 2021)]["status"] == "importer_silent"
     assert by_pair[("RWA", "CHN", 2022)]["status"] == "both"
-    assert by_pair[("UGA", "RWA", 2022)]["status"] == "lost"
+    # Rwanda's partners are not in the data at all: a missing one says nothing.
+    assert by_pair[("UGA", "RWA", 2022)]["status"] == "importer_partial"
+    assert by_pair[("UGA", "RWA", 2022)]["verdict"] is None
+    assert by_pair[("RWA", "ARE", 2023)]["status"] == "lost"  # 9.5 of 10 M accounted for
+    assert by_pair[("UGA", "CHN", 2021)]["status"] == "importer_partial"  # 1 of 50 M
     assert ("RWA", "WLD", 2022) not in by_pair
 
 
@@ -175,3 +185,32 @@ def test_pyspark_gives_the_same_answer_as_duckdb(real_store: TradeStore) -> None
     assert duck[columns].fillna("-").values.tolist() == spark[columns].fillna("-").values.tolist()
     for column in ("x_usd", "m_usd", "gap_usd", "log_ratio", "usual_ratio"):
         assert duck[column].fillna(-1).tolist() == pytest.approx(spark[column].fillna(-1).tolist())
+
+
+def test_imports_declared_by_transport_mode_are_taken_to_fob_mode_by_mode(
+    tmp_path: Path,
+) -> None:
+    def by_mode(row: dict[str, Any], mode: int, line: int) -> dict[str, Any]:
+        return {**row, "mode": mode, "source_row": line}
+
+    rows = [
+        flow("COD", "CHN", "X", 2022, 80e6),
+        flow("CHN", "COD", "M", 2022, 100e6),
+        by_mode(flow("CHN", "COD", "M", 2022, 60e6), 2100, 101),  # sea
+        by_mode(flow("CHN", "COD", "M", 2022, 40e6), 1000, 102),  # air
+        flow("RWA", "ARE", "X", 2022, 10e6),
+        flow("ARE", "RWA", "M", 2022, 30e6),
+        by_mode(flow("ARE", "RWA", "M", 2022, 30e6), 3200, 103),  # road: the land group's factor
+        flow("UGA", "ARE", "X", 2022, 10e6),
+        flow("ARE", "UGA", "M", 2022, 20e6),  # no breakdown by mode: the flat factor
+    ]
+    settings = MirrorSettings(cif_fob_by_mode=((2100, 1.05), (1000, 1.2), (3000, 1.04)))
+    by_pair = {
+        (r["exporter"], r["importer"]): r for r in judged(tables_of(tmp_path, rows), settings)
+    }
+    assert by_pair[("COD", "CHN")]["m_fob_usd"] == pytest.approx(60e6 / 1.05 + 40e6 / 1.2)
+    assert by_pair[("RWA", "ARE")]["m_fob_usd"] == pytest.approx(30e6 / 1.04)
+    assert by_pair[("UGA", "ARE")]["m_fob_usd"] == pytest.approx(20e6 / 1.06)
+    # Without per-mode factors every import uses the flat one.
+    flat = {(r["exporter"], r["importer"]): r for r in judged(tables_of(tmp_path, rows))}
+    assert flat[("COD", "CHN")]["m_fob_usd"] == pytest.approx(100e6 / 1.06)

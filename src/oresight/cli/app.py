@@ -34,6 +34,7 @@ from oresight.cli.ledger import (
 )
 from oresight.cli.lists import lists_app, review_command, screen_command
 from oresight.cli.output import OutputFormat, code_summary_table, emit_findings, ingest_table
+from oresight.cli.trade import trade_app
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
 from oresight.workflows.choices import DEFAULT_PROFILE, ExportKind, FileFormat, ReportFormat
@@ -56,6 +57,7 @@ app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lists_app, name="lists")
+app.add_typer(trade_app, name="trade")
 app.command("screen")(screen_command)
 app.command("review")(review_command)
 

@@ -15,9 +15,11 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from oresight.core.findings import DataGap, Finding, Severity
 from oresight.core.sites import Site, SiteKind
+from oresight.reports.charts import chart_svg, finding_chart
 from oresight.reports.findings_io import sort_findings
 from oresight.reports.formatting import (
     display_name,
@@ -137,7 +139,15 @@ def _environment() -> jinja2.Environment:
     env.filters["label"] = display_name
     env.globals["period"] = format_period
     env.globals["licence_validity"] = format_licence_validity
+    env.globals["chart"] = _chart
     return env
+
+
+def _chart(finding: Finding) -> Markup:
+    """The finding's time series as inline SVG; empty when its evidence holds none."""
+    chart = finding_chart(finding)
+    # chart_svg escapes every label and the unit itself, so its output is safe markup.
+    return Markup(chart_svg(chart)) if chart else Markup("")
 
 
 __all__ = [

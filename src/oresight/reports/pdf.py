@@ -32,6 +32,7 @@ from reportlab.platypus import (
 )
 
 from oresight.core.findings import DataGap, Finding, Severity
+from oresight.reports.charts import chart_drawing, finding_chart
 from oresight.reports.findings_io import sort_findings
 from oresight.reports.formatting import (
     display_name,
@@ -521,8 +522,17 @@ class _Writer:
             self.table(None, rows, (0.16, 0.84)),
             Spacer(1, 3),
             self.para(t(finding.explanation), self.styles.body),
+            *self.chart(finding),
             self.table(("Evidence", "Id", "Note", "Figures"), evidence, (0.12, 0.3, 0.24, 0.34)),
         ]
+
+    def chart(self, finding: Finding) -> list[Flowable]:
+        """The finding's time series as a chart; nothing when its evidence holds none."""
+        chart = finding_chart(finding)
+        if chart is None:
+            return []
+        font = self.styles.cell.fontName
+        return [chart_drawing(chart, width=FRAME_WIDTH, font=font, text=self.text.printable)]
 
     def closing(self, scope: ReportScope) -> list[Flowable]:
         t = self.text

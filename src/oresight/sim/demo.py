@@ -1,10 +1,11 @@
 """Build the deterministic demo world: the files a user would bring, with known problems planted.
 
-``build_demo_world(out_dir, seed=7)`` writes ``sites.geojson`` (GeoJSON sites), ``parties.ftm.json``
-(FtM entities, JSON lines), ``events/<chain>-<tier>.jsonld`` (EPCIS 2.0 documents),
-``production/`` (national production tables in the USGS MCS format, to assess declared origins
-against) and ``manifest.json`` (the answer key). The same seed always gives byte-identical files:
-every id and time comes from ``random.Random(seed)``, never from the clock or ``uuid4``.
+``build_demo_world(out_dir, seed=7)`` writes ``sites.geojson`` (GeoJSON sites),
+``parties.ftm.json`` (FtM entities, JSON lines), ``events/<chain>-<tier>.jsonld`` (EPCIS 2.0
+documents), ``production/`` (national production tables in the USGS MCS format, to assess
+declared origins against), ``trade/`` (trade statistics and a production table for ``oresight
+trade load``) and ``manifest.json`` (the answer key). The same seed always gives byte-identical
+files: every id and time comes from ``random.Random(seed)``, never from the clock or ``uuid4``.
 
 Run ``python -m oresight.sim OUT_DIR [--seed N]`` to write one.
 """
@@ -25,6 +26,7 @@ from oresight.sim.manifest import DemoManifest, ExpectedKind, PlantedProblem
 from oresight.sim.production_tables import write_production_tables
 from oresight.sim.sanctions import write_demo_sanctions
 from oresight.sim.tin_tantalum import build_tin_tantalum
+from oresight.sim.trade_tables import TRADE_DIR, planted_exports, write_trade_tables
 from oresight.sim.world_files import ftm_lines, sites_geojson
 
 SITES_FILE = "sites.geojson"
@@ -72,6 +74,7 @@ def build_demo_world(
             files.append(path)
     production = write_production_tables(out_dir / PRODUCTION_DIR)
     sanctions, screened = write_demo_sanctions(out_dir)
+    trade = write_trade_tables(out_dir / TRADE_DIR)
 
     sightings = [*cobalt.sightings(), *three_t.sightings()]
     manifest = DemoManifest(
@@ -82,6 +85,7 @@ def build_demo_world(
             cobalt_outcome.planted
             + three_t_outcome.planted
             + [p for p in screened if p.kind is ExpectedKind.PLANTED]
+            + [planted_exports()]
         ),
         consequences=tuple(
             cobalt_outcome.consequences
@@ -93,6 +97,7 @@ def build_demo_world(
         cahra_list=listing.name,
         seed=seed,
         sanctions=(sanctions,),
+        trade=tuple(trade),
     )
     _write(out_dir / MANIFEST_FILE, _json_text(manifest_json(manifest)))
     return manifest
@@ -110,6 +115,7 @@ def manifest_json(manifest: DemoManifest) -> dict[str, Any]:
         "reference": {
             "production": relative(manifest.production),
             "sanctions": relative(manifest.sanctions),
+            "trade": relative(manifest.trade),
             "cahra_list": manifest.cahra_list,
         },
         "planted": [_problem_json(p) for p in manifest.planted],

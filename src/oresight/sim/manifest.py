@@ -69,6 +69,8 @@ class DemoManifest:
     seed: int
     sanctions: tuple[Path, ...] = ()
     """Sanctions list files to load (``oresight lists load``) before assessing."""
+    trade: tuple[Path, ...] = ()
+    """Trade statistics and production tables to load (``oresight trade load``) before assessing."""
 
     @property
     def production_dir(self) -> Path:

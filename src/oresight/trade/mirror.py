@@ -8,10 +8,13 @@ wrong. :func:`mirror_pairs` lines the two up per exporter, importer, HS code and
 
 * ``both`` — both declared: ``gap_usd`` = import (FOB) − export, and ``log_ratio`` = ln(import
   FOB ÷ export): positive when the importer saw more arrive than the exporter declared leaving;
-* ``lost`` — exported, and the importer reports imports of that code that year, but none from
-  this exporter; ``orphan`` — imported, and the exporter reports exports of that code, but none
-  to this importer; ``exporter_silent`` / ``importer_silent`` — the other side reports nothing of
-  that code that year (no mirror to read).
+* ``lost`` — exported, and the importer reports its imports of that code that year partner by
+  partner, but none from this exporter; ``orphan`` — imported, and the exporter reports its
+  exports partner by partner, but none to this importer; ``exporter_silent`` /
+  ``importer_silent`` — the other side reports nothing of that code that year (no mirror to
+  read); ``exporter_partial`` / ``importer_partial`` — the other side reports the code, but its
+  partners in the data add up to less than ``coverage`` of its total with World (a download of
+  selected partners), so a missing partner says nothing.
 
 Re-exports (RX) are shown beside the exports: an entrepôt (Hong Kong, Singapore, the
 Netherlands, the UAE, Switzerland) re-exports goods its partner books under their origin.
@@ -52,6 +55,19 @@ class MirrorSettings:
     """A year must differ from the pair's usual ratio by a factor of two at least."""
     chronic_factor: float = 2.0
     min_history: int = 3
+    coverage: float = 0.9
+    """How much of a reporter's World total its partners must add up to for a partner missing
+    from them to count as lost or orphaned."""
+    cif_fob_by_mode: tuple[tuple[int, float], ...] = ()
+    """CIF/FOB factors by Comtrade transport mode (``motCode``: 2100 sea, 1000 air, 3200 road,
+    ...; a group code such as 2000 covers its sub-modes). When given, an import declared mode by
+    mode is taken to FOB mode by mode; imports without a breakdown by mode (or whose modes do
+    not add up to their total) use :attr:`cif_fob`."""
+
+    def mode_factor(self, mode: int) -> float:
+        """The factor of a transport mode: its own, its group's, or the flat one."""
+        given = dict(self.cif_fob_by_mode)
+        return given.get(mode, given.get(mode // 1000 * 1000, self.cif_fob))
 
 
 def mirror_pairs(
@@ -112,8 +128,12 @@ def mirror_pairs(
         ],
     ).drop("rx_year", "rx_hs", "rx_exporter", "rx_importer")
     # Whether the other side reports the code at all, to any partner or only to World.
-    exporters = _reporting(totals, "X").rename(x_rep_year="year", x_rep_hs="hs", x_rep="reporter")
-    importers = _reporting(totals, "M").rename(m_rep_year="year", m_rep_hs="hs", m_rep="reporter")
+    exporters = _reporting(totals, "X", settings.coverage).rename(
+        x_rep_year="year", x_rep_hs="hs", x_rep="reporter", x_covered="covered"
+    )
+    importers = _reporting(totals, "M", settings.coverage).rename(
+        m_rep_year="year", m_rep_hs="hs", m_rep="reporter", m_covered="covered"
+    )
     pairs = pairs.left_join(
         exporters,
         [
@@ -131,11 +151,29 @@ def mirror_pairs(
         ],
     ).drop("m_rep_year", "m_rep_hs")
     m_fob = pairs.m_usd / settings.cif_fob
+    if settings.cif_fob_by_mode:
+        by_mode = _imports_fob_by_mode(flows, settings, years=years, hs=hs)
+        pairs = pairs.left_join(
+            by_mode,
+            [
+                ("year", "mm_year"),
+                ("hs", "mm_hs"),
+                ("importer", "mm_importer"),
+                ("exporter", "mm_exporter"),
+            ],
+        ).drop("mm_year", "mm_hs", "mm_importer", "mm_exporter")
+        covered = pairs.mm_usd.notnull() & (pairs.mm_usd >= pairs.m_usd * 0.99)
+        # The modes' FOB share applied to the total, so rounding in the breakdown moves nothing.
+        m_fob = ibis.ifelse(
+            covered, pairs.m_usd * (pairs.mm_fob / pairs.mm_usd), pairs.m_usd / settings.cif_fob
+        )
     status = ibis.cases(
         (pairs.x_usd.notnull() & pairs.m_usd.notnull(), "both"),
-        (pairs.m_usd.isnull() & pairs.m_rep.notnull(), "lost"),
+        (pairs.m_usd.isnull() & pairs.m_rep.notnull() & pairs.m_covered, "lost"),
+        (pairs.m_usd.isnull() & pairs.m_rep.notnull(), "importer_partial"),
         (pairs.m_usd.isnull(), "importer_silent"),
-        (pairs.x_rep.notnull(), "orphan"),
+        (pairs.x_rep.notnull() & pairs.x_covered, "orphan"),
+        (pairs.x_rep.notnull(), "exporter_partial"),
         else_="exporter_silent",
     )
     both = pairs.x_usd.notnull() & pairs.m_usd.notnull() & (pairs.x_usd > 0) & (pairs.m_usd > 0)
@@ -194,6 +232,44 @@ def judge(pairs: ir.Table, settings: MirrorSettings = MirrorSettings()) -> ir.Ta
     return judged.mutate(departure=departure, allowed_departure=allowed, verdict=verdict)
 
 
+def flagged_pairs(judged: ir.Table) -> ir.Table:
+    """Every year of each exporter-importer-code pair that has a verdict in some year: what a
+    finding shows of the pair's history."""
+    pair = ibis.window(group_by=[judged.exporter, judged.importer, judged.hs])
+    marked = judged.mutate(flagged=judged.verdict.notnull().any().over(pair))
+    return marked.filter(marked.flagged).drop("flagged")
+
+
+def _imports_fob_by_mode(
+    flows: ir.Table, settings: MirrorSettings, *, years: tuple[int, ...], hs: tuple[str, ...]
+) -> ir.Table:
+    """Per year, code, importer and exporter: the imports declared mode by mode, and their value
+    taken to FOB with each mode's factor."""
+    rows = flows.filter(
+        (flows.freq == "A")
+        & (flows["mode"] != ALL_MODES)
+        & (flows.flow == "M")
+        & (flows.partner != WORLD)
+        & (flows.reporter != flows.partner)
+    )
+    if years:
+        rows = rows.filter(rows.year.isin(list(years)))
+    if hs:
+        rows = rows.filter(rows.hs.isin(list(hs)))
+    modes = sorted({int(mode) for mode, _ in settings.cif_fob_by_mode})
+    factor = ibis.cases(
+        *[(rows["mode"] == mode, settings.mode_factor(mode)) for mode in modes],
+        *[
+            (rows["mode"] // 1000 * 1000 == group, settings.mode_factor(group))
+            for group in sorted({mode // 1000 * 1000 for mode in modes})
+        ],
+        else_=settings.cif_fob,
+    )
+    return rows.group_by(
+        mm_year=rows.year, mm_hs=rows.hs, mm_importer=rows.reporter, mm_exporter=rows.partner
+    ).aggregate(mm_usd=rows.value_usd.sum(), mm_fob=(rows.value_usd / factor).sum())
+
+
 def _declared(base: ir.Table, flow: str, side: str, *, reporter: str, partner: str) -> ir.Table:
     """One side's declarations (flow ``flow``), columns prefixed ``side``: the reporter and
     partner named as exporter or importer, the value, the weight and the source row."""
@@ -211,9 +287,23 @@ def _declared(base: ir.Table, flow: str, side: str, *, reporter: str, partner: s
     )
 
 
-def _reporting(totals: ir.Table, flow: str) -> ir.Table:
-    """The reporters that declare any flow ``flow`` of an HS code in a year (to any partner)."""
-    return totals.filter(totals.flow == flow).select("year", "hs", "reporter").distinct()
+def _reporting(totals: ir.Table, flow: str, coverage: float) -> ir.Table:
+    """The reporters that declare any flow ``flow`` of an HS code in a year (to any partner,
+    World included), and whether their partners cover their World total (``covered``: true
+    where they report no World total)."""
+    declared = totals.filter((totals.flow == flow) & (totals.reporter != totals.partner))
+    is_world = declared.partner == WORLD
+    per = declared.group_by(["year", "hs", "reporter"]).aggregate(
+        world=is_world.ifelse(declared.value_usd, 0.0).sum(),
+        has_world=is_world.any(),
+        partners=(~is_world).ifelse(declared.value_usd, 0.0).sum(),
+    )
+    return per.select(
+        "year",
+        "hs",
+        "reporter",
+        covered=~per.has_world | (per.partners >= per.world * coverage),
+    )
 
 
 def _left_join_on(left: ir.Table, right: ir.Table, keys: list[str]) -> ir.Table:

@@ -39,8 +39,12 @@ from oresight.custody.production import ProductionTable, read_usgs_production_fo
 from oresight.risk.profiles import Profile
 from oresight.screening import findings as screening
 from oresight.screening.findings import Dismissed, PartyMatch
+from oresight.trade import findings as trade_findings
+from oresight.trade.analysis import TradeOutcome, analyse
+from oresight.trade.engine import TradeTables
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.screening import ScreeningLists
+from oresight.workflows.trade import workspace_scope
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class AnalysisInputs:
     """The sanctions lists in force (``None``: none loaded, which the screening rules report)."""
     dismissed: Dismissed | None = None
     """Whether an analyst dismissed a party's match with a list entry (as both are now)."""
+    trade: TradeTables | None = None
+    """The workspace's trade statistics (``None``: none loaded, which the trade rules report)."""
 
     @cached_property
     def screened(self) -> tuple[RuleOutcome, list[PartyMatch]]:
@@ -96,6 +102,14 @@ class AnalysisInputs:
             titles={v.list_id: v.title for v in lists.versions} if lists else None,
             dismissed=self.dismissed,
         )
+
+    @cached_property
+    def traded(self) -> TradeOutcome | None:
+        """The trade analyses over the countries and minerals of the supply chains, once for
+        the four trade rules."""
+        if self.trade is None:
+            return None
+        return analyse(self.trade, workspace_scope(self.sites, self.events))
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,28 @@ def _red_flag_interests(inputs: AnalysisInputs) -> RuleOutcome:
     )
 
 
+def _trade_rule(rule: str) -> Callable[[AnalysisInputs], RuleOutcome]:
+    def run(inputs: AnalysisInputs) -> RuleOutcome:
+        outcome = inputs.traded
+        if outcome is None:
+            gap = DataGap(
+                rule=rule,
+                missing="trade statistics (UN Comtrade or CEPII BACI)",
+                explanation=(
+                    "The supply chains' countries and minerals were not checked against trade "
+                    "statistics: none are loaded. Load Comtrade or BACI files (and production "
+                    "tables) with `oresight trade load FILE...`."
+                ),
+            )
+            return RuleOutcome(gaps=(gap,))
+        return RuleOutcome(
+            findings=tuple(f for f in outcome.findings if f.rule == rule),
+            gaps=tuple(g for g in outcome.gaps if g.rule == rule),
+        )
+
+    return run
+
+
 ANALYSES: tuple[Analysis, ...] = (
     Analysis(
         rule=broken_chain.RULE,
@@ -335,5 +371,29 @@ ANALYSES: tuple[Analysis, ...] = (
         rule_version=screening.RULE_VERSION,
         description="parties holding stakes in operators of sites in red-flag locations",
         run=_red_flag_interests,
+    ),
+    Analysis(
+        rule=trade_findings.MIRROR_RULE,
+        rule_version=trade_findings.RULE_VERSION,
+        description="exporter- and importer-declared flows that disagree beyond CIF/FOB",
+        run=_trade_rule(trade_findings.MIRROR_RULE),
+    ),
+    Analysis(
+        rule=trade_findings.PRICE_RULE,
+        rule_version=trade_findings.RULE_VERSION,
+        description="flows whose unit value is outside the plausible range of their product",
+        run=_trade_rule(trade_findings.PRICE_RULE),
+    ),
+    Analysis(
+        rule=trade_findings.PRODUCTION_RULE,
+        rule_version=trade_findings.RULE_VERSION,
+        description="countries exporting more of a mineral than they produce and import",
+        run=_trade_rule(trade_findings.PRODUCTION_RULE),
+    ),
+    Analysis(
+        rule=trade_findings.ROUTE_RULE,
+        rule_version=trade_findings.RULE_VERSION,
+        description="flows moving abruptly to a new partner or transit hub",
+        run=_trade_rule(trade_findings.ROUTE_RULE),
     ),
 )

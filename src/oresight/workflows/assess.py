@@ -28,6 +28,7 @@ from oresight.workflows.analyses import (
 from oresight.workflows.choices import DEFAULT_PROFILE
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.screening import dismissals, keep_name_symbols, screening_lists
+from oresight.workflows.trade import open_workspace_tables
 
 __all__ = [
     "ANALYSES",
@@ -76,6 +77,7 @@ def load_inputs(
         profile=profile,
         lists=lists if lists.versions else None,
         dismissed=dismissals(workspace, lists),
+        trade=open_workspace_tables(workspace),
     )
 
 

@@ -17,6 +17,7 @@ from oresight.workflows.ingest import IngestSummary, ingest_files
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.report import write_html_report
 from oresight.workflows.screening import load_lists
+from oresight.workflows.trade import load_trade
 
 DEMO_DATA_DIR = "demo-data"
 DEMO_LOG_ORIGIN = "oresight.local/demo"
@@ -49,6 +50,7 @@ def run_demo(
     ingested = ingest_files(workspace, list(manifest.files), progress=progress)
     # The demo runs once: its few listed names are looked up only if a comparison needs them.
     load_lists(workspace, list(manifest.sanctions), name_variants=False, progress=progress)
+    load_trade(workspace, list(manifest.trade), progress=progress)
     reference = ReferenceData.load(production=manifest.production_dir)
     assessment = assess_workspace(workspace, reference=reference, progress=progress)
     report = write_html_report(workspace, title="oresight demo: cobalt and 3T supply chains")
