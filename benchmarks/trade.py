@@ -691,8 +691,8 @@ def save(workdir: Path, side: str, analysis: str, table: Any) -> None:
 def run_ours(workdir: Path) -> dict[str, Any]:
     """The three analyses through Ibis on DuckDB, each materialised as its flagged rows."""
     from oresight.trade.engine import open_tables
-    from oresight.trade.mirror import judge, mirror_pairs
-    from oresight.trade.prices import price_anomalies
+    from oresight.trade.mirror import judge, mirror_pairs, with_rows
+    from oresight.trade.prices import price_anomalies, price_bounds, unit_values
     from oresight.trade.production import exports_beyond_production
 
     flows, production = data_paths(workdir)
@@ -705,10 +705,12 @@ def run_ours(workdir: Path) -> dict[str, Any]:
 
     def mirror_gaps() -> Any:
         judged = judge(mirror_pairs(tables.flows, mirror), mirror)
-        return judged.filter(judged.verdict.notnull())
+        return with_rows(judged.filter(judged.verdict.notnull()))
 
     def price_filter() -> Any:
-        return price_anomalies(tables.flows, prices)
+        # As oresight.trade.analysis does: the groups' bounds first, then the flows outside them.
+        bounds = tables.computed(price_bounds(unit_values(tables.flows), prices))
+        return price_anomalies(tables.flows, prices, bounds=bounds)
 
     def beyond_production() -> Any:
         checked = exports_beyond_production(tables.flows, tables.production, producing)
@@ -761,11 +763,11 @@ WITH totals AS (
   SELECT * FROM totals WHERE partner <> 'WLD' AND reporter <> partner
 ), x AS (
   SELECT year, hs, reporter AS exporter, partner AS importer, value_usd AS x_usd, net_kg AS x_kg,
-         source_file || ':' || CAST(source_row AS VARCHAR) AS x_row
+         source_file AS x_file, source_row AS x_line
   FROM base WHERE flow = 'X'
 ), m AS (
   SELECT year, hs, partner AS exporter, reporter AS importer, value_usd AS m_usd, net_kg AS m_kg,
-         source_file || ':' || CAST(source_row AS VARCHAR) AS m_row
+         source_file AS m_file, source_row AS m_line
   FROM base WHERE flow = 'M'
 )
 """
@@ -805,7 +807,7 @@ SQL_PAIRS = (
   SELECT coalesce(x.year, m.year) AS year, coalesce(x.hs, m.hs) AS hs,
          coalesce(x.exporter, m.exporter) AS exporter,
          coalesce(x.importer, m.importer) AS importer,
-         x_usd, x_kg, x_row, m_usd, m_kg, m_row
+         x_usd, x_kg, x_file, x_line, m_usd, m_kg, m_file, m_line
   FROM x FULL OUTER JOIN m
     ON x.year = m.year AND x.hs = m.hs AND x.exporter = m.exporter AND x.importer = m.importer
 )
@@ -820,7 +822,7 @@ SELECT p.year, p.hs, p.exporter, p.importer, x_usd, rx_usd, m_usd, m_usd / $cif_
             WHEN x_rep.covered THEN 'orphan'
             WHEN x_rep.reporter IS NOT NULL THEN 'exporter_partial'
             ELSE 'exporter_silent' END AS status,
-       x_row, m_row
+       x_file, x_line, m_file, m_line
 FROM pairs p
 LEFT JOIN rx ON rx.year = p.year AND rx.hs = p.hs AND rx.exporter = p.exporter
             AND rx.importer = p.importer
@@ -991,14 +993,19 @@ def pandas_mirror(flows: Any, settings: MirrorSettings) -> Any:
     # judge: each pair's history over the years both declared, by group-wise transforms.
     pair = pairs.groupby(["exporter", "importer", "hs"], observed=True, sort=False).ngroup()
     ratio = pairs["log_ratio"]
-    by_pair = ratio.groupby(pair, sort=False)
-    years_both = by_pair.transform("count")
-    usual_ratio = by_pair.transform("median")
-    spread = (ratio - usual_ratio).abs().groupby(pair, sort=False).transform("median")
-    departure = (ratio - usual_ratio).abs()
+    large = pairs["gap_usd"].abs() >= settings.min_gap_usd
+    # As judge() does: only the pairs with a large gap in a year both declared can be flagged,
+    # so only their histories are read (grouped on those rows, mapped back by pair code).
+    candidate = (large & ratio.notna()).groupby(pair, sort=False).transform("any")
+    history = candidate & ratio.notna()
+    by_pair = ratio[history].groupby(pair[history], sort=False)
+    years_both = pair.map(by_pair.count())
+    usual_ratio = pair.map(by_pair.median())
+    deviation = (ratio - usual_ratio).abs()
+    spread = pair.map(deviation[history].groupby(pair[history], sort=False).median())
+    departure = deviation
     allowed = np.fmax(spread * (1.4826 * settings.robust_z), settings.min_departure)
     limit = np.log(settings.chronic_factor)
-    large = pairs["gap_usd"].abs() >= settings.min_gap_usd
     has_history = years_both >= settings.min_history
     verdict = np.select(
         [
@@ -1012,11 +1019,9 @@ def pandas_mirror(flows: Any, settings: MirrorSettings) -> Any:
     )
     flagged_rows = pd.notna(verdict)
     flagged = pairs[flagged_rows].copy()
-    usual_gap = pairs["gap_usd"].where(ratio.notna()).groupby(pair, sort=False).transform("median")
     for name, values in (
         ("years_both", years_both),
         ("usual_ratio", usual_ratio),
-        ("usual_gap_usd", usual_gap),
         ("spread", spread),
         ("departure", departure),
         ("allowed_departure", allowed),

@@ -128,3 +128,21 @@ def test_bad_options_are_explained(
     assert invoke("trade", "load", "-w", str(workspace), str(lithium)).exit_code == 0
     result = invoke("trade", "analyze", "-w", str(workspace), option, value)
     assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_analyze_on_pyspark_gives_the_same_findings(workspace: Path, shared_data: Path) -> None:
+    pytest.importorskip("pyspark", reason="the pyspark engine needs the spark extra")
+    if shutil.which("java") is None:
+        pytest.skip("PySpark needs a Java runtime (17)")
+    lithium = shared_data / COMTRADE / "lithium_trade_data.csv"
+    assert invoke("trade", "load", "-w", str(workspace), str(lithium)).exit_code == 0
+    found = {}
+    for engine in ("duckdb", "pyspark"):
+        result = invoke(
+            "trade", "analyze", "-w", str(workspace), "--engine", engine, "--format", "json"
+        )
+        assert result.exit_code == 0, result.stderr
+        found[engine] = [f["id"] for f in json.loads(result.stdout)["findings"]]
+    assert found["pyspark"] == found["duckdb"] and found["duckdb"]

@@ -21,7 +21,7 @@ from oresight.trade import findings as make
 from oresight.trade.engine import TradeTables
 from oresight.trade.hs import hs_codes_of
 from oresight.trade.mirror import MirrorSettings, flagged_pairs, judge, mirror_pairs
-from oresight.trade.prices import PriceSettings, price_anomalies
+from oresight.trade.prices import PriceSettings, price_anomalies, price_bounds, unit_values
 from oresight.trade.production import ProductionSettings, exports_beyond_production
 from oresight.trade.routes import RouteSettings, entrepots, route_shifts
 
@@ -115,8 +115,12 @@ def analyse(
     findings += found
 
     report("price anomalies", 1, total)
+    bounds = tables.computed(price_bounds(unit_values(flows), settings.prices))
     anomalies = _involving(
-        _in_years(price_anomalies(flows, settings.prices), scope), scope, "reporter", "partner"
+        _in_years(price_anomalies(flows, settings.prices, bounds=bounds), scope),
+        scope,
+        "reporter",
+        "partner",
     )
     found = make.price_findings(
         tables.execute(anomalies.order_by(["reporter", "partner", "hs", "flow", "year"])).to_dict(

@@ -44,6 +44,11 @@ class TradeTables:
         """Run an expression on this backend, as a pandas DataFrame."""
         return self.backend.execute(expression)
 
+    def computed(self, expression: ir.Table) -> ir.Table:
+        """A small result computed now, as a table the next expressions can join (so that a
+        backend does not hold a large input while it computes it)."""
+        return ibis.memtable(self.backend.to_pyarrow(expression))
+
 
 def open_tables(
     flows: Sequence[Path],

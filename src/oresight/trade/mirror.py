@@ -110,10 +110,12 @@ def mirror_pairs(
         importer=ibis.coalesce(joined.x_importer, joined.m_importer),
         x_usd=joined.x_usd,
         x_kg=joined.x_kg,
-        x_row=joined.x_row,
+        x_file=joined.x_file,
+        x_line=joined.x_line,
         m_usd=joined.m_usd,
         m_kg=joined.m_kg,
-        m_row=joined.m_row,
+        m_file=joined.m_file,
+        m_line=joined.m_line,
     )
     # A projection of a join is still that join to Ibis: start a new relation so that the
     # next joins match on the coalesced keys.
@@ -191,26 +193,39 @@ def mirror_pairs(
         x_kg="x_kg",
         m_kg="m_kg",
         status=status,
-        x_row="x_row",
-        m_row="m_row",
+        x_file="x_file",
+        x_line="x_line",
+        m_file="m_file",
+        m_line="m_line",
     )
 
 
 def judge(pairs: ir.Table, settings: MirrorSettings = MirrorSettings()) -> ir.Table:
     """The pairs of :func:`mirror_pairs` with the pair's history and a verdict: ``departure``,
-    ``chronic``, ``short_history``, ``one_sided`` or null (not significant)."""
-    declared = pairs.filter(pairs.log_ratio.notnull())
+    ``chronic``, ``short_history``, ``one_sided`` or null (not significant).
+
+    The history (``years_both``, ``usual_ratio``, ``spread``) is given for the pairs that could
+    be flagged (a gap of at least ``min_gap_usd`` in some year declared by both sides), null for
+    the others."""
     keys = ["exporter", "importer", "hs"]
+    declared = pairs.filter(pairs.log_ratio.notnull())
+    # Only a pair with a gap of min_gap_usd in some year can be flagged: its history is read,
+    # the other pairs' (most of them, in a year of world trade) is not.
+    candidates = (
+        declared.filter(declared.gap_usd.abs() >= settings.min_gap_usd).select(*keys).distinct()
+    )
+    declared = declared.semi_join(candidates, keys)
     history = declared.group_by(keys).aggregate(
         years_both=declared.count(),
         usual_ratio=declared.log_ratio.median(),
-        usual_gap_usd=declared.gap_usd.median(),
     )
     spread_base = declared.join(history, keys)
     spread = spread_base.group_by(keys).aggregate(
         spread=(spread_base.log_ratio - spread_base.usual_ratio).abs().median()
     )
-    judged = _left_join_on(_left_join_on(pairs, history, keys), spread, keys)
+    # History and spread are small (the candidate pairs): joined together first, so that every
+    # pair is looked up once.
+    judged = _left_join_on(pairs, _left_join_on(history, spread, keys), keys)
     departure = (judged.log_ratio - judged.usual_ratio).abs()
     allowed = ibis.greatest(judged.spread * (1.4826 * settings.robust_z), settings.min_departure)
     limit = math.log(settings.chronic_factor)
@@ -237,7 +252,16 @@ def flagged_pairs(judged: ir.Table) -> ir.Table:
     finding shows of the pair's history."""
     pair = ibis.window(group_by=[judged.exporter, judged.importer, judged.hs])
     marked = judged.mutate(flagged=judged.verdict.notnull().any().over(pair))
-    return marked.filter(marked.flagged).drop("flagged")
+    return with_rows(marked.filter(marked.flagged).drop("flagged"))
+
+
+def with_rows(pairs: ir.Table) -> ir.Table:
+    """``x_row`` and ``m_row``, each side's source row as ``file:line``: built for the few pairs
+    a caller keeps (a string per pair of a year of world trade is not free)."""
+    return pairs.mutate(
+        x_row=pairs.x_file.concat(":", pairs.x_line.cast("string")),
+        m_row=pairs.m_file.concat(":", pairs.m_line.cast("string")),
+    )
 
 
 def _imports_fob_by_mode(
@@ -282,7 +306,8 @@ def _declared(base: ir.Table, flow: str, side: str, *, reporter: str, partner: s
             f"{side}_{partner}": declared.partner,
             f"{side}_usd": declared.value_usd,
             f"{side}_kg": declared.net_kg,
-            f"{side}_row": declared.source_file.concat(":", declared.source_row.cast("string")),
+            f"{side}_file": declared.source_file,
+            f"{side}_line": declared.source_row,
         }
     )
 

@@ -17,18 +17,19 @@ and narrows the other, by the medcouple MC, a robust measure of skew in [−1, 1
 Struyf 2004): for MC ≥ 0 the fences are Q1 − k·e^(−4·MC)·IQR and Q3 + k·e^(3·MC)·IQR, for MC < 0
 Q1 − k·e^(−3·MC)·IQR and Q3 + k·e^(4·MC)·IQR. With MC = 0 both are Tukey's.
 
-**Quartiles** are Ibis's ``quantile`` and ``median``: the linear interpolation between order
-statistics (Hyndman & Fan type 7, numpy's default), exact on both engines (DuckDB's
-``percentile_cont``, Spark's ``percentile``; not Spark's ``percentile_approx``). A test runs the
-filter on both and finds the same quartiles and medcouples to the bit; the adjusted fences may
-differ in the last bit, as the engines' ``exp`` do.
+**Quartiles** interpolate between order statistics as numpy's default does (Hyndman & Fan type
+7): at h = (n − 1)·p, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋ + 1] − x[⌊h⌋]). Each group's unit values are
+collected into one sorted array (one sort per group, cheaper than a window over every flow) and
+the quartiles and the medcouple's points are read off it by index, with the same arithmetic on
+every engine: a test finds the same quartiles and medcouples on DuckDB and PySpark; the adjusted
+fences may differ in the last bit, as the engines' ``exp`` do.
 
 **Medcouple.** The medcouple of a sample with median m is the median, over the pairs
 xi ≥ m ≥ xj, of the kernel h(xi, xj) = ((xi − m) − (m − xj)) / (xi − xj); for xi = xj = m (values
 tied with the median, each in both halves) the definition gives the sign of a + b − 1 − k, where a
 and b number the k tied values. Computed inside Ibis (so it runs on every backend) on P =
 ``medcouple_points`` order statistics of the group at evenly spaced ranks (rank round(i·(n − 1)/(P
-− 1)), halves up, i = 0 … P − 1; chosen with a row number and a count over the group), paired by
+− 1)), halves up, i = 0 … P − 1; read off the group's sorted values), paired by
 a self-join of the group, with the median of all the group's rows as m and the median of the
 kernels as the result. For a group of at most P rows every row is a point and this is the exact
 medcouple. For a larger group it is an approximation: the median of the kernels of P order
@@ -160,6 +161,13 @@ def unit_values(
     other steps; what is priced does not depend on it.
     """
     del settings  # which flows are priced is fixed by the method, not a setting
+    priced = _priced(flows, years=years, hs=hs)
+    return priced.select(*UNIT_VALUE_COLUMNS[:-1], row=_row(priced))
+
+
+def _priced(flows: ir.Table, *, years: tuple[int, ...], hs: tuple[str, ...]) -> ir.Table:
+    """The flows that can be priced, with their unit value and the parts of their source row
+    (``row`` itself is built for the flagged few only: a string per flow is not free)."""
     priced = flows.filter(
         (flows.freq == "A")
         & (flows["mode"] == ALL_MODES)
@@ -181,9 +189,14 @@ def unit_values(
         "flow",
         "value_usd",
         "net_kg",
+        "source_file",
+        "source_row",
         unit_value=priced.value_usd / priced.net_kg,
-        row=priced.source_file.concat(":", priced.source_row.cast("string")),
     )
+
+
+def _row(table: ir.Table) -> ir.Value:
+    return table.source_file.concat(":", table.source_row.cast("string"))
 
 
 def price_bounds(unit_values: ir.Table, settings: PriceSettings = PriceSettings()) -> ir.Table:
@@ -194,13 +207,8 @@ def price_bounds(unit_values: ir.Table, settings: PriceSettings = PriceSettings(
     ``min_observations`` flows.
     """
     group = list(GROUP)
-    price = unit_values.unit_value
-    stats = unit_values.group_by(group).aggregate(
-        n=price.count(),
-        q1=price.quantile(0.25),
-        median=price.median(),
-        q3=price.quantile(0.75),
-    )
+    groups = _sorted(unit_values)
+    stats = _quartiles(groups)
     stats = stats.mutate(iqr=stats.q3 - stats.q1)
     k = settings.iqr_k
     if settings.method is PriceMethod.IQR:
@@ -215,7 +223,7 @@ def price_bounds(unit_values: ir.Table, settings: PriceSettings = PriceSettings(
             lower=stats.q1 - k * stats.iqr,
             upper=stats.q3 + k * stats.iqr,
         )
-    couples = _medcouple(unit_values, stats, settings.medcouple_points)
+    couples = _medcouple(groups, stats, settings.medcouple_points)
     bounds = stats.left_join(couples, group).drop(*[f"{key}_right" for key in group])
     mc = bounds.medcouple
     right_skewed = mc >= 0
@@ -240,6 +248,7 @@ def price_anomalies(
     *,
     years: tuple[int, ...] = (),
     hs: tuple[str, ...] = (),
+    bounds: ir.Table | None = None,
 ) -> ir.Table:
     """The priced flows outside their group's fences, with the money their price implies moved.
 
@@ -249,9 +258,14 @@ def price_anomalies(
     country for an under-priced export or an over-priced import, ``in`` for an over-priced
     export or an under-priced import. Only groups of at least ``min_observations`` flows are
     judged, and only flows that moved at least ``min_moved_usd`` are kept.
+
+    ``bounds``: the groups' :func:`price_bounds`, computed before (a few thousand rows): given,
+    the flows are read once more rather than held while their bounds are computed, which on
+    DuckDB is the faster plan for a year of world trade.
     """
-    priced = unit_values(flows, settings, years=years, hs=hs)
-    bounds = price_bounds(priced, settings)
+    priced = _priced(flows, years=years, hs=hs)
+    if bounds is None:
+        bounds = price_bounds(priced, settings)
     bounds = bounds.filter(bounds.n >= settings.min_observations)
     joined = priced.join(bounds, list(GROUP))
     under = joined.unit_value < joined.lower
@@ -265,7 +279,8 @@ def price_anomalies(
         (outside.unit_value - outside.q3) * outside.net_kg,
     )
     judged = outside.select(
-        *UNIT_VALUE_COLUMNS,
+        *UNIT_VALUE_COLUMNS[:-1],
+        row=_row(outside),
         direction=ibis.ifelse(under, "under", "over"),
         # Under-priced exports and over-priced imports carry money out of the reporter's country.
         money=ibis.ifelse(under == is_export, "out", "in"),
@@ -282,27 +297,58 @@ def price_anomalies(
     return judged.filter(judged.moved_usd >= settings.min_moved_usd)
 
 
-def _medcouple(unit_values: ir.Table, stats: ir.Table, points: int) -> ir.Table:
+def _sorted(unit_values: ir.Table) -> ir.Table:
+    """Per group: its unit values as one sorted array ``values`` and their number ``n``. One
+    sort per group gives the quartiles and the medcouple's points; an array per group is much
+    cheaper to sort than a window over every flow (measured on DuckDB: 1.5 s against 2.6 s for
+    10^7 flows)."""
+    group = list(GROUP)
+    collected = unit_values.group_by(group).aggregate(values=unit_values.unit_value.collect())
+    return collected.select(
+        *group, values=collected["values"].sort(), n=collected["values"].length()
+    )
+
+
+def _at(values: ir.ArrayValue, index: ir.IntegerValue) -> ir.FloatingValue:
+    value: ir.FloatingValue = values[index.cast("int32")]  # Spark indexes arrays by INT
+    return value
+
+
+QUARTILES = {"q1": 1, "median": 2, "q3": 3}
+
+
+def _quartiles(groups: ir.Table) -> ir.Table:
+    """Per group: ``n`` and the quartiles, interpolated between order statistics as numpy's
+    default (Hyndman & Fan type 7): at h = (n − 1)·p, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋ + 1] − x[⌊h⌋]).
+    Read off the sorted values, so that the same arithmetic gives the same figures on every
+    engine."""
+    values, n = groups["values"], groups.n
+    quartiles: dict[str, ir.Value] = {}
+    for name, quarter in QUARTILES.items():
+        h = (n - 1) * quarter / 4
+        low = h.floor()
+        high = ibis.least(low + 1, n - 1)
+        below = _at(values, low)
+        quartiles[name] = below + (h - low) * (_at(values, high) - below)
+    return groups.select(*GROUP, "n", **quartiles)
+
+
+def _medcouple(groups: ir.Table, stats: ir.Table, points: int) -> ir.Table:
     """Per group: the medcouple of the group's ``points`` evenly spaced order statistics (all of
     its values when it has no more), against the group's median (see the module docstring)."""
     group = list(GROUP)
-    ranked = unit_values.select(
-        *group,
-        x=unit_values.unit_value,
-        rank=ibis.row_number().over(group_by=group, order_by=unit_values.unit_value),
-        n=unit_values.unit_value.count().over(group_by=group),
+    # Point i is the value of rank round(i·(n − 1)/(P − 1)), halves up, i = 0 … P − 1: an integer
+    # ratio, exact in double precision at any realistic size, so every backend picks the same.
+    spread = groups.mutate(i=ibis.range(points).unnest())
+    span = spread.n - 1
+    rank = ibis.ifelse(
+        spread.n <= points,
+        spread.i,
+        ((spread.i * span * 2 + (points - 1)) / ((points - 1) * 2)).floor(),
     )
-    spacing_numerator = points - 1  # ranks i·(n − 1)/(P − 1), i = 0 … P − 1, rounded
-    rank = ranked["rank"]
-    # A group of one has no span; it keeps its one value, and Spark (ANSI) refuses x / 0.
-    span = ibis.greatest(ranked.n - 1, 1)
-    # Rank r is round(i·(n − 1)/(P − 1)) for some i when (2r − 1)(P − 1) ≤ 2i(n − 1) < (2r +
-    # 1)(P − 1); the smallest i with the left inequality is the only candidate. The candidate is
-    # the ceiling of a ratio of integers (exact in double precision at any realistic size) and
-    # the test is in integers, so that every backend picks the same rows.
-    candidate = (((rank * 2 - 1) * spacing_numerator) / (span * 2)).ceil()
-    chosen = (ranked.n <= points) | (candidate * span * 2 < (rank * 2 + 1) * spacing_numerator)
-    picked = ranked.filter(chosen).select(*group, "x")
+    picked = spread.filter(spread.i < ibis.greatest(ibis.least(spread.n, points), 1)).select(
+        *group, x=_at(spread["values"], rank)
+    )
     picked = picked.join(stats.select(*group, m=stats.median), group)
     # Values tied with the median are numbered 1 … k for the sign convention of the definition.
     tie = picked.x == picked.m
