@@ -33,7 +33,14 @@ from oresight.cli.ledger import (
     submit_to_ledger,
 )
 from oresight.cli.lists import lists_app, review_command, screen_command
-from oresight.cli.output import OutputFormat, code_summary_table, emit_findings, ingest_table
+from oresight.cli.output import (
+    FormatOption,
+    OutFileOption,
+    OutputFormat,
+    code_summary_table,
+    emit_findings,
+    ingest_table,
+)
 from oresight.cli.trade import trade_app
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.findings import Severity
@@ -121,12 +128,8 @@ def ingest(
 
 @app.command()
 def assess(
-    format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="How to print the findings.")
-    ] = OutputFormat.TABLE,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the findings to this file.")
-    ] = None,
+    format: FormatOption = OutputFormat.TABLE,
+    out: OutFileOption = None,
     fail_on: Annotated[
         Severity | None,
         typer.Option(
@@ -215,12 +218,8 @@ def findings(
     subject: Annotated[
         str | None, typer.Option("--subject", help="Only findings about this subject id.")
     ] = None,
-    format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="How to print the findings.")
-    ] = OutputFormat.TABLE,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the findings to this file.")
-    ] = None,
+    format: FormatOption = OutputFormat.TABLE,
+    out: OutFileOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the findings stored by the last assessment, optionally filtered."""

@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -32,6 +33,14 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="How to print the findings.")
+]
+OutFileOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the findings to this file.")
+]
 
 
 def findings_table(findings: Sequence[Finding], *, title: str) -> Table:

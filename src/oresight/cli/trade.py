@@ -18,7 +18,7 @@ from oresight.cli.context import (
     out_console,
     progress_bars,
 )
-from oresight.cli.output import OutputFormat, emit_findings
+from oresight.cli.output import FormatOption, OutFileOption, OutputFormat, emit_findings
 from oresight.core.errors import InvalidInput
 
 trade_app = typer.Typer(
@@ -132,12 +132,8 @@ def analyze(
         EngineChoice,
         typer.Option("--engine", help="duckdb (this machine) or pyspark (local or a cluster)."),
     ] = EngineChoice.DUCKDB,
-    format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="How to print the findings.")
-    ] = OutputFormat.TABLE,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the findings to this file.")
-    ] = None,
+    format: FormatOption = OutputFormat.TABLE,
+    out: OutFileOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Mirror gaps, price anomalies, exports beyond production and route shifts, as findings."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import duckdb
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from oresight.trade.countries import area
@@ -68,6 +69,15 @@ FLOW_SCHEMA = pa.schema(
 
 FLOW_KEY = ("source", "freq", "period", "reporter_code", "partner_code", "flow", "hs", "mode")
 """The columns that identify a flow: two rows with the same key are the same figure twice."""
+
+
+def in_scope(flows: ir.Table, *, years: Sequence[int] = (), hs: Sequence[str] = ()) -> ir.Table:
+    """The flows of ``years`` and HS codes ``hs`` (each: all when empty)."""
+    if years:
+        flows = flows.filter(flows.year.isin(list(years)))
+    if hs:
+        flows = flows.filter(flows.hs.isin(list(hs)))
+    return flows
 
 
 def unmapped(code: int) -> str:

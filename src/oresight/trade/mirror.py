@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from oresight.trade.flows import ALL_MODES, WORLD
+from oresight.trade.flows import ALL_MODES, WORLD, in_scope
 
 IMF_CIF_FOB = 1.06
 """The IMF's customary CIF/FOB factor (Direction of Trade Statistics): imports are 6 % above the
@@ -79,11 +79,9 @@ def mirror_pairs(
 ) -> ir.Table:
     """One row per exporter, importer, HS code and year that either side declares (annual
     totals over every transport mode; partner World left out)."""
-    totals = flows.filter((flows.freq == "A") & (flows["mode"] == ALL_MODES))
-    if years:
-        totals = totals.filter(totals.year.isin(list(years)))
-    if hs:
-        totals = totals.filter(totals.hs.isin(list(hs)))
+    totals = in_scope(
+        flows.filter((flows.freq == "A") & (flows["mode"] == ALL_MODES)), years=years, hs=hs
+    )
     base = totals.filter((totals.partner != WORLD) & (totals.reporter != totals.partner))
     exports = _declared(base, "X", "x", reporter="exporter", partner="importer")
     imports = _declared(base, "M", "m", reporter="importer", partner="exporter")
@@ -276,10 +274,7 @@ def _imports_fob_by_mode(
         & (flows.partner != WORLD)
         & (flows.reporter != flows.partner)
     )
-    if years:
-        rows = rows.filter(rows.year.isin(list(years)))
-    if hs:
-        rows = rows.filter(rows.hs.isin(list(hs)))
+    rows = in_scope(rows, years=years, hs=hs)
     modes = sorted({int(mode) for mode, _ in settings.cif_fob_by_mode})
     factor = ibis.cases(
         *[(rows["mode"] == mode, settings.mode_factor(mode)) for mode in modes],

@@ -56,7 +56,7 @@ import ibis
 import ibis.expr.types as ir
 
 from oresight.core.errors import InvalidInput
-from oresight.trade.flows import ALL_MODES, WORLD, FlowCode
+from oresight.trade.flows import ALL_MODES, WORLD, FlowCode, in_scope
 
 GROUP = ("hs", "year")
 """A price group: the flows of one HS code in one year."""
@@ -177,10 +177,7 @@ def _priced(flows: ir.Table, *, years: tuple[int, ...], hs: tuple[str, ...]) -> 
         & flows.net_kg.notnull()
         & (flows.net_kg > 0)
     )
-    if years:
-        priced = priced.filter(priced.year.isin(list(years)))
-    if hs:
-        priced = priced.filter(priced.hs.isin(list(hs)))
+    priced = in_scope(priced, years=years, hs=hs)
     return priced.select(
         "year",
         "hs",

@@ -48,6 +48,7 @@ import pycountry
 from oresight.core.errors import InvalidInput
 from oresight.trade.flows import ALL_MODES, WORLD
 from oresight.trade.hs import critical_minerals_hs
+from oresight.trade.text_table import read_utf8
 from oresight.trade.usgs import ProductionRow
 
 PRODUCTION_SCHEMA = pa.schema(
@@ -127,12 +128,7 @@ def read_production_csv(path: Path) -> pa.Table:
     content) and/or ``value_usd``; optional ``source`` (who published the figure) and
     ``estimated`` (yes/no). All or nothing: the first bad cell is an error naming its line."""
     file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise InvalidInput(f"cannot read the file ({error.strerror})", file=file) from error
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"not UTF-8 text (byte {error.start})", file=file) from error
+    text = read_utf8(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or ()]
     missing = [name for name in NATIONAL_COLUMNS if name not in header]

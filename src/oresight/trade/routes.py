@@ -53,7 +53,7 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from oresight.core.errors import InvalidInput
-from oresight.trade.flows import ALL_MODES, WORLD, FlowCode
+from oresight.trade.flows import ALL_MODES, WORLD, FlowCode, in_scope
 from oresight.trade.reference_tables import packaged_file_name, read_packaged_table, validated
 
 ENTREPOTS_FILE = packaged_file_name("entrepots.yaml")
@@ -242,10 +242,7 @@ def _shares(flows: ir.Table, years: tuple[int, ...], hs: tuple[str, ...]) -> ir.
         & (flows.partner != WORLD)
         & (flows.reporter != flows.partner)
     )
-    if years:
-        base = base.filter(base.year.isin(list(years)))
-    if hs:
-        base = base.filter(base.hs.isin(list(hs)))
+    base = in_scope(base, years=years, hs=hs)
     declared = base.group_by([*SERIES, "year", "partner"]).aggregate(
         value_usd=base.value_usd.sum(),
         # One row per partner and year in a source; the first, should two codes map to one

@@ -22,6 +22,18 @@ ROW = "_row"
 """The column holding each record's place in its file (its line, counting the header as 1)."""
 
 
+def read_utf8(path: Path) -> str:
+    """A file's text (UTF-8, a byte-order mark dropped); unreadable or not UTF-8 is an error
+    naming the file."""
+    file = str(path)
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise InvalidInput(f"cannot read the file ({error.strerror})", file=file) from error
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"not UTF-8 text (byte {error.start})", file=file) from error
+
+
 def read_text_csv(path: Path, *, delimiter: str = ",") -> pa.Table:
     """Every column of a CSV file as text (``0101`` stays ``0101``), plus :data:`ROW`; a
     malformed file names the line."""

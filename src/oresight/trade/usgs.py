@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oresight.core.errors import InvalidInput, UnknownFormat
+from oresight.trade.text_table import read_utf8
 from oresight.trade.usgs_names import (
     USGS_COMMODITY_CODES,
     clean_text,
@@ -122,12 +123,7 @@ class UsgsTables:
 def _read_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The cleaned header and the non-blank data records, each with its 1-based data row number."""
     file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise InvalidInput(f"cannot read the file ({error.strerror})", file=file) from error
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"not UTF-8 text (byte {error.start})", file=file) from error
+    text = read_utf8(path)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
