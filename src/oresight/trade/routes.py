@@ -169,8 +169,11 @@ def route_shifts(
     counted as entrepôts, the packaged table's by default; they are written into the expression
     as a literal list, so the same expression runs on every backend.
     """
-    shares = _shares(flows, _read_years(years, settings), hs)
+    shares = _shares(flows, _read_years(years, settings), hs, rows=False, judged_by=settings)
     current = shares.filter(shares.year.isin(list(years))) if years else shares
+    # Only a year whose total reaches min_value_usd can be raised: the others are not compared
+    # with their baseline (most series of a year of world trade are small).
+    current = current.filter(current.total_usd >= settings.min_value_usd)
     past = shares.view()
     past = past.select(
         **{f"past_{key}": past[key] for key in SERIES},
@@ -204,9 +207,23 @@ def route_shifts(
     mixes = mixes.filter(
         (mixes.tvd >= settings.min_shift) & (mixes.total_usd >= settings.min_value_usd)
     )
+    # The partners of the flagged series-years only: ranking them is the costly part.
+    judged = judged.semi_join(mixes, year_keys)
     gainers = _extreme(judged, "gainer", rising=True)
     losers = _extreme(judged, "loser", rising=False)
     shifts = mixes.join(gainers, year_keys).join(losers, year_keys)
+    # The gainer's source row, looked up for the shifts found.
+    gained = shifts.select(*SERIES, "year", partner=shifts.gainer)
+    base = _declared(flows, _read_years(years, settings), hs)
+    found = _source_rows(base.semi_join(gained, [*SERIES, "year", "partner"]))
+    found = found.rename(**{f"row_{key}": key for key in (*SERIES, "year", "partner")})
+    shifts = shifts.left_join(
+        found,
+        [
+            *(shifts[key] == found[f"row_{key}"] for key in (*SERIES, "year")),
+            shifts.gainer == found.row_partner,
+        ],
+    ).drop(*[f"row_{key}" for key in (*SERIES, "year", "partner")])
     hub_codes = sorted(set(hubs) if hubs is not None else set(entrepots()))
     return shifts.select(
         *SERIES,
@@ -222,7 +239,7 @@ def route_shifts(
         "loser_baseline_share",
         gainer_is_new=shifts.gainer_baseline_share < settings.new_partner_share,
         gainer_hub=shifts.gainer.isin(hub_codes) if hub_codes else ibis.literal(False),
-        row=shifts.gainer_row,
+        row=shifts.row,
     )
 
 
@@ -233,8 +250,8 @@ def _read_years(years: tuple[int, ...], settings: RouteSettings) -> tuple[int, .
     )
 
 
-def _shares(flows: ir.Table, years: tuple[int, ...], hs: tuple[str, ...]) -> ir.Table:
-    """The partner shares of every series over ``years`` (all when empty), zeros filled in."""
+def _declared(flows: ir.Table, years: tuple[int, ...], hs: tuple[str, ...]) -> ir.Table:
+    """The declarations a partner mix is made of: annual, all modes, real partners."""
     base = flows.filter(
         (flows.freq == "A")
         & (flows["mode"] == ALL_MODES)
@@ -242,13 +259,47 @@ def _shares(flows: ir.Table, years: tuple[int, ...], hs: tuple[str, ...]) -> ir.
         & (flows.partner != WORLD)
         & (flows.reporter != flows.partner)
     )
-    base = in_scope(base, years=years, hs=hs)
-    declared = base.group_by([*SERIES, "year", "partner"]).aggregate(
-        value_usd=base.value_usd.sum(),
-        # One row per partner and year in a source; the first, should two codes map to one
-        # alpha-3 (a historical code beside the current one).
-        row=base.source_file.concat(":", base.source_row.cast("string")).min(),
-    )
+    return in_scope(base, years=years, hs=hs)
+
+
+def _source_rows(base: ir.Table) -> ir.Table:
+    """Per series, year and partner, the source row (``file:line``)."""
+    return base.group_by([*SERIES, "year", "partner"]).aggregate(row=_row_of(base))
+
+
+def _row_of(base: ir.Table) -> ir.Value:
+    """A partner's source row in a year: one per partner and year in a source; the first,
+    should two codes map to one alpha-3 (a historical code beside the current one)."""
+    return base.source_file.concat(":", base.source_row.cast("string")).min()
+
+
+def _shares(
+    flows: ir.Table,
+    years: tuple[int, ...],
+    hs: tuple[str, ...],
+    *,
+    rows: bool = True,
+    judged_by: RouteSettings | None = None,
+) -> ir.Table:
+    """The partner shares of every series over ``years`` (all when empty), zeros filled in;
+    with ``rows``, each partner's source row (a string per declaration: route_shifts builds it
+    for the shifts it finds only). With ``judged_by``, only the series that can have a year
+    judged under those settings: data in more than ``min_baseline_years`` years and a year's
+    total of ``min_value_usd`` (in a year of world trade, few)."""
+    base = _declared(flows, years, hs)
+    if judged_by is not None:
+        per_year = base.group_by([*SERIES, "year"]).aggregate(total=base.value_usd.sum())
+        series = per_year.group_by(list(SERIES)).aggregate(
+            years=per_year.year.nunique(), top=per_year.total.max()
+        )
+        series = series.filter(
+            (series.years > judged_by.min_baseline_years) & (series.top >= judged_by.min_value_usd)
+        )
+        base = base.semi_join(series.select(*SERIES), list(SERIES))
+    figures: dict[str, ir.Value] = {"value_usd": base.value_usd.sum()}
+    if rows:
+        figures["row"] = _row_of(base)
+    declared = base.group_by([*SERIES, "year", "partner"]).aggregate(**figures)
     year_keys = [*SERIES, "year"]
     totals = declared.group_by(year_keys).aggregate(total_usd=declared.value_usd.sum())
     totals = totals.filter(totals.total_usd > 0)
@@ -265,13 +316,13 @@ def _shares(flows: ir.Table, years: tuple[int, ...], hs: tuple[str, ...]) -> ir.
         value_usd=value,
         total_usd=filled.total_usd,
         share=value / filled.total_usd,
-        row=filled.row,
+        **({"row": filled.row} if rows else {}),
     )
 
 
 def _extreme(judged: ir.Table, role: str, *, rising: bool) -> ir.Table:
     """Per series and year, the partner whose share rose most (``rising``) or fell most, with
-    its share, baseline share and source row, columns prefixed ``role``. Ties go to the partner
+    its share and baseline share, columns prefixed ``role``. Ties go to the partner
     first in alphabetical order, so every backend picks the same one."""
     order = ibis.desc(judged.delta) if rising else judged.delta
     rank = ibis.row_number().over(
@@ -286,7 +337,6 @@ def _extreme(judged: ir.Table, role: str, *, rising: bool) -> ir.Table:
             role: first.partner,
             f"{role}_share": first.share,
             f"{role}_baseline_share": first.baseline_share,
-            f"{role}_row": first.row,
         },
     )
 
