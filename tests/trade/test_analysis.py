@@ -142,9 +142,11 @@ def test_the_scope_narrows_what_is_reported_not_what_is_read(files: tuple[Path, 
         (FindingCode.TRADE_MIRROR_GAP, "COD>CHN/261590"),
         (FindingCode.TRADE_PRICE_ANOMALY, "COD>CHN/261590"),  # China's import at 10x the price
     }
-    # 2023 is judged against 2019-2022 although only 2023 is reported.
+    # 2023 is judged against 2019-2022 although only 2023 is reported, and they stay in its chart.
     (gap,) = [f for f in scoped.findings if f.code is FindingCode.TRADE_MIRROR_GAP]
     assert "median of 5 years" in gap.explanation
+    chart = gap.evidence[0].data["series"]["exports declared by the exporter (FOB)"]
+    assert [year for year, _ in chart] == [2019, 2020, 2021, 2022, 2023]
     tin = analyse(tables(files), TradeScope(minerals=("tin",)))
     assert {f.code for f in tin.findings} == {FindingCode.TRADE_EXPORTS_EXCEED_PRODUCTION}
 

@@ -101,15 +101,18 @@ def analyse(
 
     report("mirror gaps", 0, total)
     judged = judge(mirror_pairs(flows, settings.mirror), settings.mirror)
-    pairs = _involving(_in_years(flagged_pairs(judged), scope), scope, "exporter", "importer")
-    # The years outside the scope stay in the chart of a flagged pair; only verdicts of the
-    # scope's years become findings.
+    if scope.years:
+        # Only verdicts of the scope's years become findings; the pair's other years stay in
+        # the finding's chart.
+        judged = judged.mutate(
+            verdict=ibis.ifelse(
+                judged.year.isin(list(scope.years)), judged.verdict, ibis.null("string")
+            )
+        )
+    pairs = _involving(flagged_pairs(judged), scope, "exporter", "importer")
     records = tables.execute(pairs.order_by(["exporter", "importer", "hs", "year"])).to_dict(
         "records"
     )
-    if scope.years:
-        wanted = set(scope.years)
-        records = [r if int(r["year"]) in wanted else {**r, "verdict": None} for r in records]
     found = make.mirror_findings(records, settings.mirror)
     flagged[make.MIRROR_RULE] = len(found)
     findings += found
