@@ -54,6 +54,24 @@ def test_load_show_and_analyze_the_real_rows(workspace: Path, shared_data: Path)
     assert any("lithium content" in g["missing"] for g in document["data_gaps"])
 
 
+def test_severity_narrows_what_is_printed(workspace: Path, shared_data: Path) -> None:
+    files = [
+        str(path)
+        for path in sorted((shared_data / COMTRADE).glob("*.csv"))
+        if not path.name.startswith("heavy_ree")  # the same rows as light_ree
+    ]
+    assert invoke("trade", "load", "-w", str(workspace), *files).exit_code == 0
+    every = json.loads(invoke("trade", "analyze", "-w", str(workspace), "-f", "json").stdout)
+    high = invoke("trade", "analyze", "-w", str(workspace), "--severity", "high", "-f", "json")
+    kept = json.loads(high.stdout)["findings"]
+    assert kept and {f["severity"] for f in kept} == {"high"}
+    assert (
+        len(kept)
+        == sum(f["severity"] == "high" for f in every["findings"])
+        < len(every["findings"])
+    )
+
+
 def test_a_bad_file_loads_nothing(workspace: Path, shared_data: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     text = (shared_data / COMTRADE / "cobalt_trade_data.csv").read_text(encoding="utf-8")

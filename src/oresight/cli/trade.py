@@ -20,6 +20,7 @@ from oresight.cli.context import (
 )
 from oresight.cli.output import FormatOption, OutFileOption, OutputFormat, emit_findings
 from oresight.core.errors import InvalidInput
+from oresight.core.findings import Severity
 
 trade_app = typer.Typer(
     help="Trade statistics (UN Comtrade CSV/JSON, CEPII BACI) and production tables (USGS "
@@ -128,6 +129,9 @@ def analyze(
             "1000=1.2 air, 3000=1.04 land); imports declared by mode use them (repeatable).",
         ),
     ] = None,
+    severity: Annotated[
+        Severity | None, typer.Option("--severity", "-s", help="Only this severity or higher.")
+    ] = None,
     engine: Annotated[
         EngineChoice,
         typer.Option("--engine", help="duckdb (this machine) or pyspark (local or a cluster)."),
@@ -151,8 +155,9 @@ def analyze(
             outcome = analyse_trade(
                 ws, scope, engine=Engine(engine.value), settings=settings, progress=BarSink(bar)
             )
+        shown = [f for f in outcome.findings if severity is None or f.severity.at_least(severity)]
         emit_findings(
-            outcome.findings,
+            shown,
             fmt=format,
             out=out,
             workspace=str(ws.path),
