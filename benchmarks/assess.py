@@ -30,7 +30,6 @@ import itertools
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from measure import peak_rss_mb, rss_mb
 
 from oresight.sim.bulk import EVENTS_PER_CHAIN, KEY_FILE, PLANTED_KINDS, generate_bulk
 from oresight.store.database import init_workspace
@@ -71,22 +71,6 @@ _LOG_START = time.perf_counter()
 def log(message: str) -> None:
     """Progress to stderr, with the seconds since start."""
     print(f"[{time.perf_counter() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, MiB: the kernel's high-water mark of its
-    address space (getrusage's ru_maxrss would count the parent's, inherited across fork)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def rss_mb() -> float:
-    """This process's resident memory now, MiB."""
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
 def main(argv: list[str] | None = None) -> int:

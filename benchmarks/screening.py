@@ -44,7 +44,6 @@ import argparse
 import bisect
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -53,13 +52,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import measure
 from followthemoney import EntityProxy, model
 from followthemoney.types import registry
+from measure import peak_rss_mb
 
 from oresight.screening.lists.sniff import read_list
 from oresight.screening.match.evaluation import confusion, find_sources, read_query_persons
@@ -96,15 +96,6 @@ _LOG_START = float(os.environ.get(_STARTED_AT) or time.time())
 def log(message: str) -> None:
     """Progress to stderr, with the seconds since the run started (steps share the clock)."""
     print(f"[{time.time() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, MiB (VmHWM, the kernel's high-water mark)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def workers_peak_rss_mb() -> float:
@@ -1294,29 +1285,7 @@ def child(step: str, args: argparse.Namespace, pairs_file: Path) -> dict[str, An
 
 def machine() -> dict[str, Any]:
     """Where the run ran, and the versions that matter."""
-    versions: dict[str, str | None] = {}
-    for package in ("followthemoney", "rigour", "numpy", "rapidfuzz", "nomenklatura"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            cpu = next(
-                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "memory_gib": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30, 1),
-        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
-        "python": platform.python_version(),
-        **versions,
-    }
+    return measure.machine(("followthemoney", "rigour", "numpy", "rapidfuzz", "nomenklatura"))
 
 
 def main(argv: list[str] | None = None) -> int:

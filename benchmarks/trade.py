@@ -34,23 +34,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import measure
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
+from measure import peak_rss_mb, rss_mb
 
 from oresight.trade.flows import FLOW_SCHEMA
 from oresight.trade.hs import critical_minerals_hs, mineral_of
@@ -113,25 +111,6 @@ _LOG_START = time.perf_counter()
 def log(message: str) -> None:
     """Progress to stderr, with the seconds since start."""
     print(f"[{time.perf_counter() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, MiB: the kernel's high-water mark of its
-    address space (getrusage's ru_maxrss would carry the parent's peak over fork and exec)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def rss_mb() -> float:
-    """This process's resident memory now, MiB."""
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,29 +262,7 @@ def child(side: str, workdir: Path) -> dict[str, Any]:
 
 def machine() -> dict[str, Any]:
     """Where the run ran, and the versions that matter."""
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            cpu = next(
-                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    versions: dict[str, str | None] = {}
-    for package in ("duckdb", "ibis-framework", "pandas", "pyarrow", "numpy"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "memory_gib": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30, 1),
-        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
-        "python": platform.python_version(),
-        **versions,
-    }
+    return measure.machine(("duckdb", "ibis-framework", "pandas", "pyarrow", "numpy"))
 
 
 # -- the generated data ------------------------------------------------------------------------

@@ -164,3 +164,10 @@ def test_analyze_on_pyspark_gives_the_same_findings(workspace: Path, shared_data
         assert result.exit_code == 0, result.stderr
         found[engine] = [f["id"] for f in json.loads(result.stdout)["findings"]]
     assert found["pyspark"] == found["duckdb"] and found["duckdb"]
+
+
+def test_a_file_named_twice_is_loaded_once(workspace: Path, shared_data: Path) -> None:
+    lithium = str(shared_data / COMTRADE / "lithium_trade_data.csv")
+    result = invoke("trade", "load", "-w", str(workspace), lithium, lithium)
+    assert result.exit_code == 0, result.stderr
+    assert stored(workspace) == ["lithium_trade_data.csv"]

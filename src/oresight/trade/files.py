@@ -97,7 +97,7 @@ def file_kind(path: Path) -> FileKind:
 def read_trade_file(path: Path) -> TradeFile:
     """Read one file with the reader of its kind (all or nothing)."""
     kind = file_kind(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = _sha256(path)
     if kind is FileKind.COMTRADE:
         table, summary = read_comtrade(path)
         return TradeFile(path, kind, table, digest, summary)
@@ -107,3 +107,12 @@ def read_trade_file(path: Path) -> TradeFile:
     if kind is FileKind.USGS_WORLD:
         return TradeFile(path, kind, usgs_production_table(read_mcs_world(path)), digest)
     return TradeFile(path, kind, read_production_csv(path), digest)
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, read a megabyte at a time (a BACI year is hundreds of megabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

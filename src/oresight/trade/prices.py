@@ -88,20 +88,7 @@ UNIT_VALUE_COLUMNS = (
 )
 """The columns of :func:`unit_values`."""
 
-ANOMALY_COLUMNS = (
-    *UNIT_VALUE_COLUMNS,
-    "direction",
-    "money",
-    "moved_usd",
-    "n",
-    "q1",
-    "median",
-    "q3",
-    "iqr",
-    "medcouple",
-    "lower",
-    "upper",
-)
+ANOMALY_COLUMNS = (*UNIT_VALUE_COLUMNS, "direction", "money", "moved_usd", *BOUNDS_COLUMNS[2:])
 """The columns of :func:`price_anomalies`."""
 
 
@@ -282,14 +269,7 @@ def price_anomalies(
         # Under-priced exports and over-priced imports carry money out of the reporter's country.
         money=ibis.ifelse(under == is_export, "out", "in"),
         moved_usd=moved,
-        n=outside.n,
-        q1=outside.q1,
-        median=outside.median,
-        q3=outside.q3,
-        iqr=outside.iqr,
-        medcouple=outside.medcouple,
-        lower=outside.lower,
-        upper=outside.upper,
+        **{name: outside[name] for name in BOUNDS_COLUMNS[2:]},
     )
     return judged.filter(judged.moved_usd >= settings.min_moved_usd)
 

@@ -226,17 +226,7 @@ def route_shifts(
     ).drop(*[f"row_{key}" for key in (*SERIES, "year", "partner")])
     hub_codes = sorted(set(hubs) if hubs is not None else set(entrepots()))
     return shifts.select(
-        *SERIES,
-        "year",
-        "total_usd",
-        "tvd",
-        "baseline_years",
-        "gainer",
-        "gainer_share",
-        "gainer_baseline_share",
-        "loser",
-        "loser_share",
-        "loser_baseline_share",
+        *ROUTE_SHIFT_COLUMNS[: ROUTE_SHIFT_COLUMNS.index("gainer_is_new")],
         gainer_is_new=shifts.gainer_baseline_share < settings.new_partner_share,
         gainer_hub=shifts.gainer.isin(hub_codes) if hub_codes else ibis.literal(False),
         row=shifts.row,

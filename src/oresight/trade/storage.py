@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from dataclasses import replace as replace_fields
@@ -233,6 +233,28 @@ class _Pending:
     def abandon(self) -> None:
         for path in self.written:
             path.unlink(missing_ok=True)
+
+
+def first_shared(tables: Sequence[tuple[str, pa.Table]]) -> tuple[str, str, int] | None:
+    """The first two of ``(file, flows)`` that hold the same flows (same :data:`FLOW_KEY`), and
+    how many: files loaded together must not count a flow twice. One semi-join per pair of
+    files, in DuckDB over the Arrow tables (no row reaches Python)."""
+    connection = duckdb.connect()
+    key = ", ".join(FLOW_KEY)
+    try:
+        for index, (_, table) in enumerate(tables):
+            connection.register(f"t{index}", table.select(list(FLOW_KEY)))
+        for later in range(1, len(tables)):
+            for earlier in range(later):
+                found = connection.execute(
+                    f"SELECT count(*) FROM t{later} SEMI JOIN t{earlier} USING ({key})"
+                ).fetchone()
+                shared = int(found[0]) if found else 0
+                if shared:
+                    return tables[earlier][0], tables[later][0], shared
+    finally:
+        connection.close()
+    return None
 
 
 def _summary_dict(summary: LoadSummary) -> dict[str, Any]:

@@ -23,9 +23,8 @@ from oresight.store.database import Workspace
 from oresight.trade.analysis import TradeOutcome, TradeScope, TradeSettings, analyse
 from oresight.trade.engine import Engine, TradeTables, open_tables
 from oresight.trade.files import TradeFile, read_trade_file
-from oresight.trade.flows import FLOW_KEY
 from oresight.trade.mirror import MirrorSettings
-from oresight.trade.storage import FLOWS, PRODUCTION, Added, Batch, TradeStore
+from oresight.trade.storage import FLOWS, PRODUCTION, Added, Batch, TradeStore, first_shared
 from oresight.workflows.progress import Progress, no_progress
 
 __all__ = [
@@ -113,22 +112,16 @@ def _load_into(
 
 def _refuse_repeats(files: Sequence[TradeFile]) -> None:
     """Two files given together that hold the same flows: refused before either is stored (the
-    store checks each against what it holds already)."""
-    seen: dict[tuple[Any, ...], str] = {}
-    for file in files:
-        if not file.is_flows:
-            continue
-        keys = file.table.select(list(FLOW_KEY)).to_pylist()
-        mine = {tuple(row.values()) for row in keys}
-        for key in mine:
-            other = seen.get(key)
-            if other is not None and other != file.path.name:
-                raise InvalidInput(
-                    f"holds flows that {other} (given with it) holds too (same reporter, "
-                    "partner, flow, HS code, period and mode): load one of them",
-                    file=str(file.path),
-                )
-        seen.update(dict.fromkeys(mine, file.path.name))
+    store checks each against what it holds already). The same file named twice is one file."""
+    distinct = {file.sha256: file for file in files if file.is_flows}
+    shared = first_shared([(str(file.path), file.table) for file in distinct.values()])
+    if shared is not None:
+        earlier, later, count = shared
+        raise InvalidInput(
+            f"{count:,} of its flows are in {Path(earlier).name} (given with it) too (same "
+            "reporter, partner, flow, HS code, period and mode): load one of them",
+            file=later,
+        )
 
 
 def loaded_files(workspace: Workspace) -> list[Batch]:
