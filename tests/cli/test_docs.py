@@ -15,7 +15,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 def _sections() -> dict[str, str]:
     text = DOCS.read_text(encoding="utf-8")
-    parts = re.split(r"^## `oresight ((?:ledger |lists |trade )?[\w-]+)", text, flags=re.MULTILINE)
+    parts = re.split(
+        r"^## `oresight ((?:ledger |lists |trade |earth )?[\w-]+)", text, flags=re.MULTILINE
+    )
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
 
 

@@ -25,6 +25,7 @@ from oresight.cli.context import (
     progress_bars,
     workspace_path,
 )
+from oresight.cli.earth import earth_app
 from oresight.cli.ledger import (
     KeyOption,
     ReceiptsOption,
@@ -65,6 +66,7 @@ app = typer.Typer(
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lists_app, name="lists")
 app.add_typer(trade_app, name="trade")
+app.add_typer(earth_app, name="earth")
 app.command("screen")(screen_command)
 app.command("review")(review_command)
 

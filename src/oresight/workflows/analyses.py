@@ -36,6 +36,10 @@ from oresight.custody import (
 from oresight.custody.cahra import CahraList, load_cahra_list
 from oresight.custody.lineage import forget_reading
 from oresight.custody.production import ProductionTable, read_usgs_production_folder
+from oresight.earth import activity as earth_activity
+from oresight.earth import concessions as earth_concessions
+from oresight.earth import protected as earth_protected
+from oresight.earth.detections import DetectionLayer
 from oresight.risk.profiles import Profile
 from oresight.screening import findings as screening
 from oresight.screening.findings import Dismissed, PartyMatch
@@ -90,6 +94,8 @@ class AnalysisInputs:
     """Whether an analyst dismissed a party's match with a list entry (as both are now)."""
     trade: TradeTables | None = None
     """The workspace's trade statistics (``None``: none loaded, which the trade rules report)."""
+    earth: Sequence[DetectionLayer] = ()
+    """The workspace's mining detections, a source's files merged (none: the rules say so)."""
 
     @cached_property
     def screened(self) -> tuple[RuleOutcome, list[PartyMatch]]:
@@ -285,6 +291,10 @@ def _trade_rule(rule: str) -> Callable[[AnalysisInputs], RuleOutcome]:
     return run
 
 
+def _earth_params(inputs: AnalysisInputs, rule: str, kind: type[_P]) -> _P:
+    return rule_params(inputs, rule, kind) or kind()
+
+
 ANALYSES: tuple[Analysis, ...] = (
     Analysis(
         rule=broken_chain.RULE,
@@ -395,5 +405,46 @@ ANALYSES: tuple[Analysis, ...] = (
         rule_version=trade_findings.RULE_VERSION,
         description="flows moving abruptly to a new partner or transit hub",
         run=_trade_rule(trade_findings.ROUTE_RULE),
+    ),
+    Analysis(
+        rule=earth_protected.RULE,
+        rule_version=earth_protected.RULE_VERSION,
+        description="mining disturbance inside protected or indigenous areas",
+        run=lambda i: earth_protected.find_mining_in_protected_areas(
+            i.earth,
+            i.sites,
+            _earth_params(i, earth_protected.RULE, earth_protected.ProtectedAreaParams),
+        ),
+    ),
+    Analysis(
+        rule=earth_concessions.RULE,
+        rule_version=earth_concessions.RULE_VERSION,
+        description="mining disturbance outside every licensed concession",
+        run=lambda i: earth_concessions.find_mining_outside_concessions(
+            i.earth,
+            i.sites,
+            _earth_params(i, earth_concessions.RULE, earth_concessions.ConcessionParams),
+        ),
+    ),
+    Analysis(
+        rule=earth_activity.NEW_RULE,
+        rule_version=earth_activity.RULE_VERSION,
+        description="new mining disturbance at extraction sites between two periods",
+        run=lambda i: earth_activity.find_new_disturbance(
+            i.earth,
+            i.sites,
+            _earth_params(i, earth_activity.NEW_RULE, earth_activity.ActivityParams),
+        ),
+    ),
+    Analysis(
+        rule=earth_activity.NO_ACTIVITY_RULE,
+        rule_version=earth_activity.RULE_VERSION,
+        description="declared mines of origin that show no mining in the imagery of the period",
+        run=lambda i: earth_activity.find_no_activity(
+            i.earth,
+            i.sites,
+            i.events,
+            _earth_params(i, earth_activity.NO_ACTIVITY_RULE, earth_activity.ActivityParams),
+        ),
     ),
 )

@@ -26,6 +26,7 @@ from oresight.workflows.analyses import (
     run_analyses,
 )
 from oresight.workflows.choices import DEFAULT_PROFILE
+from oresight.workflows.earth import workspace_layers
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.screening import dismissals, keep_name_symbols, screening_lists
 from oresight.workflows.trade import open_workspace_tables
@@ -78,6 +79,7 @@ def load_inputs(
         lists=lists if lists.versions else None,
         dismissed=dismissals(workspace, lists),
         trade=open_workspace_tables(workspace),
+        earth=workspace_layers(workspace),
     )
 
 

@@ -1,0 +1,1 @@
+"""Earth observation: mining disturbance from satellite imagery and published detections."""

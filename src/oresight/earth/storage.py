@@ -1,0 +1,142 @@
+"""The earth pillar's own store: detection layers kept in a workspace folder.
+
+Each loaded file is copied as it came (``layers/<id>.geojson``) and described in
+``manifest.json``: its source, the period given for it, the area it covers, its digest. Layers
+are read back through :func:`~oresight.earth.detections.read_detections` with the same
+arguments, so a stored layer means exactly what it meant when it was loaded. The manifest is
+replaced in one rename after the copy is written: a failed load leaves the store as it was. The
+same file (same SHA-256) loaded twice is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+
+from oresight.core.errors import InvalidInput
+from oresight.earth.detections import DetectionLayer, read_detections
+from oresight.earth.periods import ObservationPeriod, parse_period
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class StoredLayer:
+    """What the manifest says of one layer."""
+
+    id: str
+    source: str
+    file: str
+    """The path it was loaded from."""
+    sha256: str
+    period: str | None
+    coverage: dict[str, Any] | None
+    loaded_at: str
+    detections: int
+    periods: list[str]
+    repaired: int
+
+
+class DetectionStore:
+    """Detection layers in ``folder`` (see the module docstring)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def stored(self) -> list[StoredLayer]:
+        """The manifest's layers, in the order they were loaded."""
+        path = self.folder / MANIFEST
+        if not path.exists():
+            return []
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))["layers"]
+            return [StoredLayer(**entry) for entry in entries]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InvalidInput(
+                f"the detection store's manifest is damaged: {exc}", file=str(path)
+            ) from None
+
+    def layers(self) -> list[DetectionLayer]:
+        """Every stored layer, read back."""
+        return [self._read(entry) for entry in self.stored()]
+
+    def add(
+        self,
+        path: Path,
+        *,
+        source: str | None = None,
+        period: ObservationPeriod | None = None,
+        coverage: shapely.Geometry | None = None,
+    ) -> tuple[StoredLayer, bool]:
+        """Read ``path`` as a detection layer and store it; (the layer, whether it was new)."""
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read file: {exc.strerror}", file=str(path)) from None
+        digest = hashlib.sha256(content).hexdigest()
+        present = self.stored()
+        for entry in present:
+            if entry.sha256 == digest:
+                return entry, False
+        name = source or path.stem
+        layer_id = f"{_slug(name)}-{digest[:8]}"
+        layer = read_detections(
+            path, layer_id=layer_id, source=name, period=period, coverage=coverage
+        )
+        entry = StoredLayer(
+            id=layer_id,
+            source=name,
+            file=str(path),
+            sha256=digest,
+            period=period.label if period else None,
+            coverage=None if coverage is None else json.loads(shapely.to_geojson(coverage)),
+            loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            detections=len(layer.detections),
+            periods=[p.label for p in layer.periods],
+            repaired=layer.repaired,
+        )
+        layers = self.folder / "layers"
+        layers.mkdir(parents=True, exist_ok=True)
+        copy = layers / f"{layer_id}.geojson"
+        _write_atomically(copy, content)
+        try:
+            manifest = {"layers": [asdict(e) for e in [*present, entry]]}
+            _write_atomically(self.folder / MANIFEST, json.dumps(manifest, indent=1).encode())
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
+        return entry, True
+
+    def _read(self, entry: StoredLayer) -> DetectionLayer:
+        return read_detections(
+            self.folder / "layers" / f"{entry.id}.geojson",
+            layer_id=entry.id,
+            source=entry.source,
+            period=parse_period(entry.period) if entry.period else None,
+            coverage=shape(entry.coverage) if entry.coverage else None,
+        )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "layer"
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
