@@ -170,12 +170,14 @@ def test_findings_filters_and_formats(demo: tuple[Path, DemoManifest], tmp_path:
         "findings", "-w", str(path), "--severity", "critical", "-f", "json", "-o", str(out)
     )
     assert result.exit_code == 0
-    # The only critical findings are the sanctioned parties and the front company they own.
+    # The only critical findings are the sanctioned parties, the front company they own, and
+    # the mining spreading inside the national park.
     critical = json.loads(out.read_text())["findings"]
     assert {(f["code"], f["subject"]["id"]) for f in critical} == {
         ("PARTY.SANCTIONED", "demo-lac-kivu-comptoir"),
         ("PARTY.SANCTIONED", "demo-p-kaze"),
         ("PARTY.SANCTIONED_OWNER", "demo-mugamba-metals"),
+        ("SITE.MINING_IN_PROTECTED_AREA", "https://id.oresight.example/site/pa-lufupa"),
     }
 
 

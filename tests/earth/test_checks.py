@@ -3,7 +3,9 @@ drawn in the test (near 28 E, 12 S), areas checked against an equal-area project
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -15,7 +17,7 @@ from oresight.core.findings import FindingCode, Severity
 from oresight.core.sites import Licence, Site, SiteKind
 from oresight.earth.activity import ActivityParams, find_new_disturbance, find_no_activity
 from oresight.earth.concessions import find_mining_outside_concessions, licensed_in
-from oresight.earth.detections import Detection, DetectionLayer
+from oresight.earth.detections import Detection, DetectionLayer, by_source, read_detections
 from oresight.earth.periods import ObservationPeriod, parse_period
 
 Y2018 = parse_period("2018")
@@ -198,6 +200,21 @@ def test_a_declared_mine_with_no_disturbance_in_a_covered_period_is_raised() -> 
     assert "2 commissioning event(s) from 2024-03-01 to 2024-09-01" in finding.explanation
     assert {e.id for e in finding.evidence} >= {"e1", "e2", "urn:site:front"}
     assert not outcome.gaps
+
+
+def test_a_period_scanned_with_nothing_found_still_counts_as_observed(tmp_path: Path) -> None:
+    empty = tmp_path / "scan-2024.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
+    scanned = read_detections(empty, layer_id="s", period=Y2024, coverage=AREA_SCANNED)
+    assert scanned.periods == [Y2024] and not scanned.detections
+    site = mine("urn:site:front", Point(28.05, -12.05))
+    events = [extraction("e1", "urn:site:front", datetime(2024, 3, 1, tzinfo=UTC))]
+    (finding,) = find_no_activity([scanned], [site], events).findings
+    assert finding.subject.id == "urn:site:front"
+    # Merged with another file of the source, the empty period is kept.
+    other = layer((box(27.0, -11.0, 27.01, -10.99), Y2018), coverage=AREA_SCANNED)
+    (merged,) = by_source([scanned, dataclasses.replace(other, source=scanned.source)])
+    assert merged.periods == [Y2018, Y2024]
 
 
 def test_disturbance_within_the_buffer_counts_as_activity() -> None:

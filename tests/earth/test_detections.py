@@ -156,8 +156,11 @@ def test_an_empty_collection_is_an_empty_layer(tmp_path: Path) -> None:
     layer = read_detections(
         write(tmp_path, collection()), layer_id="s", period=parse_period("2024")
     )
-    assert layer.detections == () and layer.periods == []
+    # The source looked in 2024 and found nothing: the period is still an observation.
+    assert layer.detections == () and layer.periods == [parse_period("2024")]
     assert total_area_ha(layer.detections) == 0.0
+    unstated = read_detections(write(tmp_path, collection()), layer_id="s")
+    assert unstated.periods == []
 
 
 def test_a_labelled_point_is_not_an_area(tmp_path: Path) -> None:
@@ -291,7 +294,7 @@ def test_a_bad_period_value_is_refused(
         ({"score": float("nan")}, "score", "expected a number"),
         ({"Mined area (ha)": -3.5}, "Mined area (ha)", "0 or more hectares, found -3.5"),
         ({"mined_area_ha": "12"}, "mined_area_ha", "0 or more hectares"),
-        ({"area_ha": float("inf")}, "area_ha", "0 or more hectares"),
+        ({"mined_area_ha": float("inf")}, "mined_area_ha", "0 or more hectares"),
     ],
 )
 def test_a_bad_score_or_stated_area_is_refused(

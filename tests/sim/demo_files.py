@@ -18,6 +18,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyproj
+import pytest
+import shapely
 from shapely.geometry import Point, shape
 
 from oresight.sim import DemoManifest, PlantedProblem, build_demo_world
@@ -346,6 +350,87 @@ def restated_findings(world: World) -> set[tuple[str, str]]:
     found |= {("SITE.PROTECTED_AREA_ORIGIN", s) for s in origins_in_protected_areas(world)}
     found |= {("ORIGIN.TRANSIT_COUNTRY", c) for c in declared_beyond_production(world)}
     found |= {("TRADE.EXPORTS_EXCEED_PRODUCTION", c) for c in exports_beyond_production(world)}
+    found |= earth_problems(world)
+    return found
+
+
+BARE_NDVI = 0.25
+"""Below this NDVI a pixel of the demo's scenes is bare: pit, pond or laterite (forest and
+grassland lie well above it)."""
+PIXEL_HA = 0.01
+EXTRACTION = ("mine", "artisanal_site")
+
+
+def bare_ground(world: World) -> dict[str, list[tuple[float, float]]]:
+    """Per year, the lon/lat of every bare pixel of the demo's scenes, read straight from the
+    catalog's band files (NDVI from the red and near-infrared digital numbers)."""
+    rasterio = pytest.importorskip("rasterio")
+    assert world.manifest.imagery is not None
+    catalog = json.loads(world.manifest.imagery.read_text(encoding="utf-8"))
+    found: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for item in catalog["features"]:
+        year = item["properties"]["datetime"][:4]
+        offset = 1000 if item["properties"]["s2:processing_baseline"] >= "04.00" else 0
+        bands = {}
+        for band in ("red", "nir"):
+            with rasterio.open(world.manifest.imagery.parent / item["assets"][band]["href"]) as src:
+                bands[band] = src.read(1).astype(float) - offset
+                transform, crs = src.transform, src.crs
+        ndvi = (bands["nir"] - bands["red"]) / (bands["nir"] + bands["red"])
+        rows, cols = np.nonzero(ndvi < BARE_NDVI)
+        xs = transform.c + (cols + 0.5) * transform.a
+        ys = transform.f + (rows + 0.5) * transform.e
+        lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(xs, ys)
+        found[year].extend(zip(lon, lat, strict=True))
+    return found
+
+
+def earth_problems(world: World) -> set[tuple[str, str]]:
+    """The earth checks restated on bare pixels: a declared origin of 2023 with none within
+    1 km; a protected area with a hectare of them in 2024; and, by 0.01-degree cell, a hectare
+    of them in 2024 outside every concession licensed then but within 10 km of one."""
+    bare = bare_ground(world)
+    geod = pyproj.Geod(ellps="WGS84")
+    found: set[tuple[str, str]] = set()
+    origins = {
+        event["bizLocation"]["id"]
+        for event in world.events
+        if event["type"] == "ObjectEvent" and event["action"] == "ADD"
+        and event["eventTime"].startswith("2023")
+        and world.sites[event["bizLocation"]["id"]]["properties"]["kind"] in EXTRACTION
+    }  # fmt: skip
+    points_2023 = np.array(bare["2023"])
+    for site_id in origins:
+        lon, lat = world.sites[site_id]["geometry"]["coordinates"]
+        _, _, metres = geod.inv(
+            np.full(len(points_2023), lon), np.full(len(points_2023), lat),
+            points_2023[:, 0], points_2023[:, 1],
+        )  # fmt: skip
+        if not (metres <= 1000).any():
+            found.add(("SITE.NO_ACTIVITY", site_id))
+    points_2024 = [Point(p) for p in bare["2024"]]
+    for area in protected_areas(world):
+        outline = shape(area["geometry"])
+        if sum(outline.covers(p) for p in points_2024) * PIXEL_HA >= 1:
+            found.add(("SITE.MINING_IN_PROTECTED_AREA", area["id"]))
+    titles = [f for f in world.sites.values() if f["properties"]["kind"] == "concession"]
+    licensed = [
+        shape(f["geometry"]) for f in titles
+        if f["properties"]["licence_valid_from"] <= "2024-12-31"
+        and f["properties"]["licence_valid_to"] >= "2024-01-01"
+    ]  # fmt: skip
+    near = shapely.union_all([shape(f["geometry"]) for f in titles]).buffer(0.1)  # ~10 km
+    cells: dict[str, int] = defaultdict(int)
+    for point in points_2024:
+        if near.covers(point) and not any(t.covers(point) for t in licensed):
+            cells[
+                f"{math.floor(point.y * 100) / 100:.2f},{math.floor(point.x * 100) / 100:.2f}"
+            ] += 1
+    found |= {
+        ("SITE.MINING_OUTSIDE_CONCESSION", f"urn:oresight:disturbance:2024:{cell}")
+        for cell, count in cells.items()
+        if count * PIXEL_HA >= 1
+    }
     return found
 
 

@@ -290,7 +290,7 @@ def test_every_referenced_site_and_party_exists(world: World) -> None:
 # -- planted problems ---------------------------------------------------------------------------
 
 
-def test_planted_problems_are_the_thirteen_described(world: World) -> None:
+def test_planted_problems_are_the_sixteen_described(world: World) -> None:
     codes = sorted((p.code, p.subject_type) for p in world.manifest.planted)
     assert codes == [
         ("CUSTODY.BROKEN_CHAIN", "lot"),
@@ -304,6 +304,9 @@ def test_planted_problems_are_the_thirteen_described(world: World) -> None:
         ("ORIGIN.TRANSIT_COUNTRY", "country"),
         ("PARTY.SANCTIONED", "party"),
         ("PARTY.SANCTIONED", "party"),
+        ("SITE.MINING_IN_PROTECTED_AREA", "site"),
+        ("SITE.MINING_OUTSIDE_CONCESSION", "site"),
+        ("SITE.NO_ACTIVITY", "site"),
         ("SITE.PROTECTED_AREA_ORIGIN", "site"),
         ("TRADE.EXPORTS_EXCEED_PRODUCTION", "country"),
     ]
@@ -465,8 +468,8 @@ def test_the_restated_rules_flag_exactly_the_planted_problems(world: World) -> N
 def test_every_seed_plants_exactly_the_same_kinds_of_problems(tmp_path: Path, seed: int) -> None:
     other = load_world(tmp_path, seed)
     planted = _custody(other.manifest.planted)
-    assert restated_findings(other) == planted and len(planted) == 11
-    assert len(other.manifest.planted) == 13
+    assert restated_findings(other) == planted and len(planted) == 14
+    assert len(other.manifest.planted) == 16
 
 
 # -- consequences, context and clean lots -------------------------------------------------------

@@ -74,6 +74,66 @@ def load_detections(
             )
 
 
+@earth_app.command("scan")
+def scan(
+    period: Annotated[
+        list[str],
+        typer.Option(
+            "--period", help="A period to scan: 2024, 2024-Q2, 2023-12 or days (repeatable)."
+        ),
+    ],
+    aoi: Annotated[
+        Path | None,
+        typer.Option(
+            "--aoi",
+            help="GeoJSON of the area (default: the workspace's mines, concessions and "
+            "protected areas, 2 km around them).",
+        ),
+    ] = None,
+    items: Annotated[
+        Path | None,
+        typer.Option("--items", help="A local STAC catalog or ItemCollection instead of a search."),
+    ] = None,
+    stac: Annotated[
+        str,
+        typer.Option(
+            "--stac",
+            help="The STAC service searched: earth-search (Sentinel-2 L2A), "
+            "earth-search-landsat, planetary-computer, planetary-computer-landsat.",
+        ),
+    ] = "earth-search",
+    max_cloud_cover: Annotated[
+        float, typer.Option("--max-cloud-cover", help="Scenes with at most this % of cloud.")
+    ] = 30.0,
+    source: Annotated[
+        str, typer.Option("--source", help="How the detections are named in findings.")
+    ] = "oresight scan",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="A dask.distributed scheduler address to run on."),
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Scan imagery for mining, period by period, and store the detections with the ground
+    seen clear (needs `pip install 'oresight[earth]'`)."""
+    from oresight.workflows.earth_scan import ScanRequest, scan_imagery, scan_summary
+
+    request = ScanRequest(
+        periods=tuple(period),
+        aoi=aoi,
+        items=items,
+        service=stac,
+        max_cloud_cover=max_cloud_cover,
+        source=source,
+        scheduler=scheduler,
+    )
+    with friendly_errors(), opened(workspace) as ws, progress_bars("earth") as bar:
+        outcome = scan_imagery(ws, request, progress=BarSink(bar))
+    err_console.print(f"Area scanned: {outcome.area_ha:,.0f} ha.", markup=False)
+    for line in scan_summary(outcome):
+        err_console.print(line, markup=False, highlight=False)
+
+
 @earth_app.command("load-areas")
 def load_areas(
     files: Annotated[

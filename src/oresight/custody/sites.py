@@ -80,10 +80,18 @@ def read_sites(path: Path, *, layer: str | None = None) -> list[Site]:
 
 
 def looks_like_site_collection(data: Mapping[str, Any]) -> bool:
-    """Whether a parsed JSON document is a GeoJSON FeatureCollection or Feature (for sniffing)."""
+    """Whether a parsed JSON document is a GeoJSON FeatureCollection or Feature (for sniffing).
+
+    STAC items and item collections are GeoJSON too, but describe imagery, not sites: they are
+    not taken for sites (a folder holding a catalog is passed over)."""
     kind = data.get("type")
+    if "stac_version" in data:
+        return False
     if kind == "FeatureCollection":
-        return isinstance(data.get("features"), list)
+        features = data.get("features")
+        if not isinstance(features, list):
+            return False
+        return not any(isinstance(f, Mapping) and "stac_version" in f for f in features)
     return kind == "Feature"
 
 

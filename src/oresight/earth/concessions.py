@@ -14,6 +14,7 @@ of the patch was disturbed already in the layer's earlier periods.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ from oresight.earth.periods import ObservationPeriod
 RULE = "site.mining_outside_concession"
 RULE_VERSION = "1"
 CONFIDENCE = 0.8
+CELLS_PER_DEGREE = 100
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ class ConcessionParams:
     """How far from the workspace's concessions disturbance is judged."""
     min_area_ha: float = 1.0
     """The smallest patch outside the concessions that is reported."""
+
+
+def disturbance_subject(period: ObservationPeriod, lon: float, lat: float) -> str:
+    """The subject id of mining found outside the titles: the period and the 0.01-degree cell
+    (about 1 km) holding it, named by its south-west corner, so that the same ground seen by two
+    sources, or scanned again, is the same subject."""
+    south = math.floor(round(lat * CELLS_PER_DEGREE, 9)) / CELLS_PER_DEGREE
+    west = math.floor(round(lon * CELLS_PER_DEGREE, 9)) / CELLS_PER_DEGREE
+    return f"urn:oresight:disturbance:{period.label}:{south:.2f},{west:.2f}"
 
 
 def licensed_in(site: Site, period: ObservationPeriod) -> bool:
@@ -165,9 +176,7 @@ def _finding(
         f"around {centre.y:.5f}, {centre.x:.5f} (lat, lon), outside every concession licensed "
         f"then. The nearest concession, {nearest.label()}, is {where} and {title}.{history}"
     )
-    subject_id = (
-        f"urn:oresight:disturbance:{latest.layer.id}:{period.label}:{centre.y:.5f},{centre.x:.5f}"
-    )
+    subject_id = disturbance_subject(period, centre.x, centre.y)
     return Finding(
         code=FindingCode.SITE_MINING_OUTSIDE_CONCESSION,
         subject=Subject(

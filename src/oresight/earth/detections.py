@@ -38,9 +38,10 @@ PERIOD_PROPERTIES = ("period", "year", "date")
 """Feature properties read as the feature's period, first found first."""
 SCORE_PROPERTIES = ("score", "pred", "confidence", "probability")
 """Feature properties read as the detector's score (0-1), first found first."""
-STATED_AREA_PROPERTIES = ("Mined area (ha)", "mined_area_ha", "area_ha", "Area_ha")
+STATED_AREA_PROPERTIES = ("Mined area (ha)", "mined_area_ha")
 """Feature properties read as the mined area the source states (hectares), first found first:
-a patch footprint is larger than the disturbed ground inside it."""
+a patch footprint is larger than the disturbed ground inside it. (``area_ha``, which scans write,
+is the footprint's own area, not a statement of mined ground, and is not read.)"""
 LONLAT_CRS_NAMES = frozenset(
     {
         "urn:ogc:def:crs:OGC:1.3:CRS84",
@@ -86,11 +87,22 @@ class DetectionLayer:
     """Invalid polygons repaired on reading."""
     parts: tuple[DetectionLayer, ...] = ()
     """The layers (files) merged into this one, when it is a source's merged view."""
+    declared: tuple[ObservationPeriod, ...] = ()
+    """Periods the source looked at whether or not it found anything: a scan of a period with
+    no mining is a layer with no detections, and still an observation."""
+    scenes: tuple[str, ...] = ()
+    """The ids of the scenes a scan composited (none for others' products)."""
+    quicklook: tuple[str, tuple[float, float, float, float]] | None = None
+    """A scan's true-colour picture: the PNG's path and its lon/lat bounds."""
 
     @property
     def periods(self) -> list[ObservationPeriod]:
-        """The periods of the layer's detections, earliest first."""
-        return sorted({d.period for d in self.detections})
+        """The periods the layer looked at (its detections' and the declared ones), earliest
+        first."""
+        found = {d.period for d in self.detections} | set(self.declared)
+        for part in self.parts:
+            found.update(part.periods)
+        return sorted(found)
 
     def in_period(self, period: ObservationPeriod) -> list[Detection]:
         """The detections seen in ``period``."""
@@ -107,9 +119,16 @@ class DetectionLayer:
             )
         return self.coverage is not None and self.coverage.covers(place)
 
-    def part_of(self, period: ObservationPeriod) -> DetectionLayer:
-        """The layer (file) holding ``period``: itself, unless it is a merged view."""
-        return next((part for part in self.parts if period in part.periods), self)
+    def part_of(
+        self, period: ObservationPeriod, place: BaseGeometry | None = None
+    ) -> DetectionLayer:
+        """The layer (file) holding ``period`` (and, of several, the one that looked at
+        ``place``): itself, unless it is a merged view."""
+        holding = [part for part in self.parts if period in part.periods]
+        if place is not None:
+            looked = [p for p in holding if p.coverage is not None and p.coverage.intersects(place)]
+            holding = looked or holding
+        return holding[0] if holding else self
 
     def reference(self, detection: Detection) -> str:
         """How evidence names a detection: its layer (file) and the feature's index."""
@@ -169,6 +188,9 @@ def read_detections(
     fallback = period or period_in_name(path.name)
     detections: list[Detection] = []
     repaired = 0
+    # The period given stands for the whole file when no feature states its own (and for an
+    # empty file: the source looked and found nothing).
+    declared = () if fallback is None else (fallback,)
     for index, feature in enumerate(features):
         geometry, was_repaired = _geometry(feature, to_lonlat, name, index)
         repaired += was_repaired
@@ -188,6 +210,8 @@ def read_detections(
                 layer=layer_id,
             )
         )
+    if any(d.period != fallback for d in detections):
+        declared = ()
     return DetectionLayer(
         id=layer_id,
         source=source or path.stem,
@@ -195,6 +219,7 @@ def read_detections(
         detections=tuple(detections),
         coverage=coverage,
         repaired=repaired,
+        declared=declared,
     )
 
 

@@ -8,6 +8,7 @@ intersected polygon by polygon. Overlapping footprints count once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -24,6 +25,9 @@ from oresight.earth.detections import Detection, DetectionLayer
 from oresight.earth.geodesy import area_ha, buffered
 from oresight.earth.periods import ObservationPeriod
 
+MAP_KEY = "map"
+"""The evidence data key holding a map of the place (see :func:`map_data`)."""
+MAP_DETAIL = 1000
 MAX_LISTED_DETECTIONS = 20
 """Detections cited one by one in a finding's evidence (largest first); the rest are counted."""
 
@@ -39,6 +43,8 @@ class Overlap:
     stated_ha: float | None
     """The disturbed area the source states for these detections, each taken pro rata to the
     share of its footprint inside the place; None where the source states none."""
+    place: BaseGeometry | None = None
+    """The place looked at."""
 
     @property
     def empty(self) -> bool:
@@ -60,7 +66,7 @@ class Snapshot:
         """What the layer saw inside ``place`` in the period."""
         hits = self._tree.query(place, predicate="intersects")
         if len(hits) == 0:
-            return Overlap((), Polygon(), 0.0, None)
+            return Overlap((), Polygon(), 0.0, None, place)
         hits.sort()
         shapely.prepare(place)
         geometries = self._geometries[hits]
@@ -75,11 +81,12 @@ class Snapshot:
             geometry=geometry,
             area_ha=area_ha(geometry),
             stated_ha=_stated(detections, clipped),
+            place=place,
         )
 
     def evidence(self, overlap: Overlap, *, note: str) -> list[Evidence]:
         """The layer's view of a place for a finding: one summary, then the largest detections."""
-        part = self.layer.part_of(self.period)
+        part = self.layer.part_of(self.period, overlap.place)
         summary = Evidence(
             kind=EvidenceKind.IMAGE,
             id=f"{part.id}@{self.period.label}",
@@ -91,6 +98,12 @@ class Snapshot:
                 "detections": len(overlap.detections),
                 "area_ha": round(overlap.area_ha, 2),
                 **({"stated_area_ha": round(overlap.stated_ha, 2)} if overlap.stated_ha else {}),
+                **({"scenes": list(part.scenes)} if part.scenes else {}),
+                **(
+                    {MAP_KEY: map_data(overlap, self.period, part.quicklook)}
+                    if overlap.place is not None
+                    else {}
+                ),
             },
         )
         largest = sorted(overlap.detections, key=lambda d: (-d.area_ha, d.index))
@@ -105,6 +118,36 @@ class Snapshot:
             for detection in largest[:MAX_LISTED_DETECTIONS]
         ]
         return [summary, *listed]
+
+
+def map_data(
+    overlap: Overlap,
+    period: ObservationPeriod,
+    picture: tuple[str, tuple[float, float, float, float]] | None = None,
+) -> dict[str, Any]:
+    """What a report draws of a place in a period: the place's outline and the footprints in it,
+    simplified to about a thousandth of the place's extent (a picture, not a survey), over the
+    scan's quick-look where there is one (its PNG file and lon/lat bounds)."""
+    place = overlap.place if overlap.place is not None else overlap.geometry
+    west, south, east, north = place.bounds
+    tolerance = max(east - west, north - south) / MAP_DETAIL
+    footprints = overlap.geometry.simplify(tolerance, preserve_topology=True)
+    if footprints.is_empty and not overlap.geometry.is_empty:
+        footprints = overlap.geometry.envelope
+    return {
+        "label": period.label,
+        "frame": [round(value, 6) for value in (west, south, east, north)],
+        "place": _rounded_geojson(place.simplify(tolerance, preserve_topology=True)),
+        "footprints": _rounded_geojson(footprints),
+        **({"image": {"href": picture[0], "bounds": list(picture[1])}} if picture else {}),
+    }
+
+
+def _rounded_geojson(geometry: BaseGeometry) -> dict[str, Any] | None:
+    if geometry.is_empty:
+        return None
+    mapping: dict[str, Any] = json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-6)))
+    return mapping
 
 
 def snapshots(layers: Iterable[DetectionLayer]) -> list[Snapshot]:

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,10 @@ class StoredLayer:
     detections: int
     periods: list[str]
     repaired: int
+    scenes: list[str] = field(default_factory=list)
+    """The scenes a scan composited."""
+    quicklook: list[float] | None = None
+    """The lon/lat bounds of the scan's quick-look (``layers/<id>.png``), when it has one."""
 
 
 class DetectionStore:
@@ -77,6 +81,8 @@ class DetectionStore:
         source: str | None = None,
         period: ObservationPeriod | None = None,
         coverage: shapely.Geometry | None = None,
+        scenes: tuple[str, ...] = (),
+        quicklook: tuple[bytes, tuple[float, float, float, float]] | None = None,
     ) -> tuple[StoredLayer, bool]:
         """Read ``path`` as a detection layer and store it; (the layer, whether it was new)."""
         try:
@@ -104,26 +110,41 @@ class DetectionStore:
             detections=len(layer.detections),
             periods=[p.label for p in layer.periods],
             repaired=layer.repaired,
+            scenes=list(scenes),
+            quicklook=None if quicklook is None else list(quicklook[1]),
         )
         layers = self.folder / "layers"
         layers.mkdir(parents=True, exist_ok=True)
         copy = layers / f"{layer_id}.geojson"
         _write_atomically(copy, content)
+        picture = layers / f"{layer_id}.png"
+        if quicklook is not None:
+            _write_atomically(picture, quicklook[0])
         try:
             manifest = {"layers": [asdict(e) for e in [*present, entry]]}
             _write_atomically(self.folder / MANIFEST, json.dumps(manifest, indent=1).encode())
         except BaseException:
             copy.unlink(missing_ok=True)
+            picture.unlink(missing_ok=True)
             raise
         return entry, True
 
     def _read(self, entry: StoredLayer) -> DetectionLayer:
-        return read_detections(
+        layer = read_detections(
             self.folder / "layers" / f"{entry.id}.geojson",
             layer_id=entry.id,
             source=entry.source,
             period=parse_period(entry.period) if entry.period else None,
             coverage=shape(entry.coverage) if entry.coverage else None,
+        )
+        picture = self.folder / "layers" / f"{entry.id}.png"
+        bounds = entry.quicklook
+        return replace(
+            layer,
+            scenes=tuple(entry.scenes),
+            quicklook=(str(picture), (bounds[0], bounds[1], bounds[2], bounds[3]))
+            if bounds and len(bounds) == 4 and picture.is_file()
+            else None,
         )
 
 

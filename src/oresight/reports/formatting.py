@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -56,6 +57,19 @@ def format_value(value: Any) -> str:
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 1] + "…"
     return text
+
+
+DRAWN_KEYS = frozenset({"map"})
+"""Evidence data drawn as a figure (a map) rather than printed."""
+
+
+def evidence_figures(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """An evidence item's figures as (name, text), in name order; data drawn as a figure is
+    named, not printed."""
+    return [
+        (key, "drawn above" if key in DRAWN_KEYS else format_value(value))
+        for key, value in sorted(data.items(), key=lambda kv: kv[0].lower())
+    ]
 
 
 def display_name(name: str) -> str:

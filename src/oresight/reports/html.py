@@ -23,11 +23,13 @@ from oresight.reports.charts import chart_svg, finding_chart
 from oresight.reports.findings_io import sort_findings
 from oresight.reports.formatting import (
     display_name,
+    evidence_figures,
     format_licence_validity,
     format_period,
     format_time,
     format_value,
 )
+from oresight.reports.maps import finding_map, map_svg
 
 TEMPLATE_NAME = "report.html.j2"
 """The report template, in ``oresight/reports/templates``."""
@@ -140,6 +142,8 @@ def _environment() -> jinja2.Environment:
     env.globals["period"] = format_period
     env.globals["licence_validity"] = format_licence_validity
     env.globals["chart"] = _chart
+    env.globals["map"] = _map
+    env.globals["figures"] = evidence_figures
     return env
 
 
@@ -148,6 +152,13 @@ def _chart(finding: Finding) -> Markup:
     chart = finding_chart(finding)
     # chart_svg escapes every label and the unit itself, so its output is safe markup.
     return Markup(chart_svg(chart)) if chart else Markup("")
+
+
+def _map(finding: Finding) -> Markup:
+    """The finding's before/after maps as inline SVG; empty when its evidence holds none."""
+    drawn = finding_map(finding)
+    # map_svg escapes every label; the rest of it is numbers.
+    return Markup(map_svg(drawn)) if drawn else Markup("")
 
 
 __all__ = [

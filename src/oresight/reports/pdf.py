@@ -36,12 +36,13 @@ from oresight.reports.charts import chart_drawing, finding_chart
 from oresight.reports.findings_io import sort_findings
 from oresight.reports.formatting import (
     display_name,
+    evidence_figures,
     format_licence_validity,
     format_period,
     format_time,
-    format_value,
 )
 from oresight.reports.html import ReportScope
+from oresight.reports.maps import finding_map, map_drawing
 from oresight.reports.pdf_layout import (
     FONT,
     FRAME_WIDTH,
@@ -505,8 +506,8 @@ class _Writer:
             figures: Cell = "—"
             if item.data:
                 figures = [
-                    self.para(f"{t(display_name(key))}: {t(format_value(value))}")
-                    for key, value in sorted(item.data.items(), key=lambda kv: kv[0].lower())
+                    self.para(f"{t(display_name(key))}: {t(text)}")
+                    for key, text in evidence_figures(item.data)
                 ]
             evidence.append(
                 [t(display_name(item.kind.value)), self.ids(item.id), t(item.note or "—"), figures]
@@ -523,6 +524,7 @@ class _Writer:
             Spacer(1, 3),
             self.para(t(finding.explanation), self.styles.body),
             *self.chart(finding),
+            *self.map(finding),
             self.table(("Evidence", "Id", "Note", "Figures"), evidence, (0.12, 0.3, 0.24, 0.34)),
         ]
 
@@ -533,6 +535,13 @@ class _Writer:
             return []
         font = self.styles.cell.fontName
         return [chart_drawing(chart, width=FRAME_WIDTH, font=font, text=self.text.printable)]
+
+    def map(self, finding: Finding) -> list[Flowable]:
+        """The finding's before/after maps; nothing when its evidence holds none."""
+        drawn = finding_map(finding)
+        if drawn is None:
+            return []
+        return [map_drawing(drawn, width=FRAME_WIDTH, font=self.styles.cell.fontName)]
 
     def closing(self, scope: ReportScope) -> list[Flowable]:
         t = self.text

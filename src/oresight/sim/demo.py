@@ -4,8 +4,10 @@
 ``parties.ftm.json`` (FtM entities, JSON lines), ``events/<chain>-<tier>.jsonld`` (EPCIS 2.0
 documents), ``production/`` (national production tables in the USGS MCS format, to assess
 declared origins against), ``trade/`` (trade statistics and a production table for ``oresight
-trade load``) and ``manifest.json`` (the answer key). The same seed always gives byte-identical
-files: every id and time comes from ``random.Random(seed)``, never from the clock or ``uuid4``.
+trade load``), ``imagery/`` (two years of synthetic Sentinel-2 scenes of the declared mines, as a
+local STAC catalog for ``oresight earth scan``) and ``manifest.json`` (the answer key). The same
+seed always gives byte-identical files: every id and time comes from ``random.Random(seed)``,
+never from the clock or ``uuid4``.
 
 Run ``python -m oresight.sim OUT_DIR [--seed N]`` to write one.
 """
@@ -21,6 +23,7 @@ from typing import Any
 from oresight.custody.cahra_list import CahraList, load_cahra_list
 from oresight.sim.cahra_context import cahra_context, interest_context
 from oresight.sim.cobalt import build_cobalt
+from oresight.sim.demo_earth import write_demo_imagery
 from oresight.sim.epcis_builder import EventLog
 from oresight.sim.manifest import DemoManifest, ExpectedKind, PlantedProblem
 from oresight.sim.production_tables import write_production_tables
@@ -75,6 +78,7 @@ def build_demo_world(
     production = write_production_tables(out_dir / PRODUCTION_DIR)
     sanctions, screened = write_demo_sanctions(out_dir)
     trade = write_trade_tables(out_dir / TRADE_DIR)
+    imagery = write_demo_imagery(out_dir)
 
     sightings = [*cobalt.sightings(), *three_t.sightings()]
     manifest = DemoManifest(
@@ -86,11 +90,13 @@ def build_demo_world(
             + three_t_outcome.planted
             + [p for p in screened if p.kind is ExpectedKind.PLANTED]
             + [planted_exports()]
+            + list(imagery.planted)
         ),
         consequences=tuple(
             cobalt_outcome.consequences
             + three_t_outcome.consequences
             + [p for p in screened if p.kind is ExpectedKind.CONSEQUENCE]
+            + list(imagery.consequences)
         ),
         context=tuple(cahra_context(sightings, listing) + interest_context(listing)),
         clean_lots=tuple(cobalt_outcome.clean_lots + three_t_outcome.clean_lots),
@@ -98,6 +104,8 @@ def build_demo_world(
         seed=seed,
         sanctions=(sanctions,),
         trade=tuple(trade),
+        imagery=imagery.items,
+        imagery_areas=imagery.areas,
     )
     _write(out_dir / MANIFEST_FILE, _json_text(manifest_json(manifest)))
     return manifest
@@ -116,6 +124,7 @@ def manifest_json(manifest: DemoManifest) -> dict[str, Any]:
             "production": relative(manifest.production),
             "sanctions": relative(manifest.sanctions),
             "trade": relative(manifest.trade),
+            "imagery": relative(tuple(p for p in (manifest.imagery, manifest.imagery_areas) if p)),
             "cahra_list": manifest.cahra_list,
         },
         "planted": [_problem_json(p) for p in manifest.planted],

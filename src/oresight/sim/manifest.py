@@ -71,6 +71,10 @@ class DemoManifest:
     """Sanctions list files to load (``oresight lists load``) before assessing."""
     trade: tuple[Path, ...] = ()
     """Trade statistics and production tables to load (``oresight trade load``) before assessing."""
+    imagery: Path | None = None
+    """The local STAC catalog of the demo's scenes (``oresight earth scan --items``)."""
+    imagery_areas: Path | None = None
+    """The ground those scenes cover (``oresight earth scan --aoi``)."""
 
     @property
     def production_dir(self) -> Path:

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from oresight.core.findings import EvidenceKind
 from oresight.ledger.log import CustodyLog
+from oresight.sim import demo_earth
 from oresight.sim.demo import DemoManifest, build_demo_world
 from oresight.store import repository
 from oresight.store.database import Workspace
 from oresight.workflows import ledger
 from oresight.workflows.analyses import ReferenceData
 from oresight.workflows.assess import AssessmentResult, assess_workspace
+from oresight.workflows.earth_scan import ScanRequest, scan_imagery
 from oresight.workflows.ingest import IngestSummary, ingest_files
 from oresight.workflows.progress import Progress, no_progress
 from oresight.workflows.report import write_html_report
@@ -51,6 +53,8 @@ def run_demo(
     # The demo runs once: its few listed names are looked up only if a comparison needs them.
     load_lists(workspace, list(manifest.sanctions), name_variants=False, progress=progress)
     load_trade(workspace, list(manifest.trade), progress=progress)
+    if manifest.imagery is not None:
+        scan_imagery(workspace, demo_scan(manifest), progress=progress)
     reference = ReferenceData.load(production=manifest.production_dir)
     assessment = assess_workspace(workspace, reference=reference, progress=progress)
     report = write_html_report(workspace, title="oresight demo: cobalt and 3T supply chains")
@@ -63,6 +67,16 @@ def run_demo(
         ledger_size=log.size(),
         sample_proof=proof,
         log_public_key=ledger.ledger_paths(workspace).log_pub,
+    )
+
+
+def demo_scan(manifest: DemoManifest) -> ScanRequest:
+    """The scan of the demo's imagery: both years, over the ground its scenes cover."""
+    return ScanRequest(
+        periods=tuple(label for label, _ in demo_earth.PERIODS),
+        aoi=manifest.imagery_areas,
+        items=manifest.imagery,
+        source=demo_earth.SOURCE,
     )
 
 

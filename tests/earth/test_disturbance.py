@@ -1,0 +1,238 @@
+"""The disturbance classifier on a seeded synthetic scene: planted scars found, ponds told from
+the river, hard negatives mostly left alone, NaN where never seen, numpy and Dask alike, change
+between two periods; the neighbourhood operations against hand computations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from oresight.core.errors import InvalidInput
+from oresight.earth.disturbance import (
+    DEFAULT_MODEL,
+    DisturbanceModel,
+    DisturbanceScan,
+    disturbance_score,
+    disturbed,
+    local_std,
+    new_disturbance,
+    remove_specks,
+    scan,
+)
+from oresight.sim.scenes import Cover, SceneSpec, SyntheticScene, later_scene, synthetic_scene
+
+xr = pytest.importorskip("xarray")
+pytest.importorskip("rioxarray")  # the synthetic scenes are georeferenced with it
+pytest.importorskip("dask.array")
+pytest.importorskip("scipy.ndimage")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Use `@` matmul instead of `\\*` mul operator:PendingDeprecationWarning"
+)
+
+SPEC = SceneSpec(seed=11, height=600, width=600, scars=8, negatives_per_kind=3)
+IOU_BOUND = 0.85
+"""Measured 0.949 on this scene (precision 0.986, recall 0.962) with the shipped model."""
+
+
+@pytest.fixture(scope="module")
+def scene() -> SyntheticScene:
+    return synthetic_scene(SPEC, period="2023")
+
+
+@pytest.fixture(scope="module")
+def later(scene: SyntheticScene) -> SyntheticScene:
+    return later_scene(scene, seed=1, period="2024")
+
+
+@pytest.fixture(scope="module")
+def scanned(scene: SyntheticScene) -> DisturbanceScan:
+    return scan(scene.composite)
+
+
+def _rates(mask: Any, truth: Any, observed: Any) -> tuple[float, float, float]:
+    """IoU, precision, recall over observed pixels."""
+    mask, truth = mask & observed, truth & observed
+    both = (mask & truth).sum()
+    return both / (mask | truth).sum(), both / mask.sum(), both / truth.sum()
+
+
+def _interior(mask: Any, steps: int) -> Any:
+    """``mask`` eroded ``steps`` times by the 4-neighbourhood: pixels away from mixed edges."""
+    inner = mask.copy()
+    for _ in range(steps):
+        shrunk = inner.copy()
+        shrunk[1:] &= inner[:-1]
+        shrunk[:-1] &= inner[1:]
+        shrunk[:, 1:] &= inner[:, :-1]
+        shrunk[:, :-1] &= inner[:, 1:]
+        shrunk[[0, -1], :] = False
+        shrunk[:, [0, -1]] = False
+        inner = shrunk
+    return inner
+
+
+def test_planted_scars_are_found(scene: SyntheticScene, scanned: DisturbanceScan) -> None:
+    iou, precision, recall = _rates(scanned.disturbed.values, scene.truth, scene.observed)
+    assert iou > IOU_BOUND
+    assert precision > 0.9 and recall > 0.85
+    # Every scar of a hectare or more is found (at least half its observed pixels).
+    for index, scar in enumerate(scene.scars):
+        inside = (scene.scar_labels == index + 1) & scene.observed
+        if scar.area_ha >= 1 and inside.sum() > scar.pixels / 2:
+            assert scanned.disturbed.values[inside].mean() >= 0.5, scar.id
+
+
+def test_turbid_mining_ponds_are_not_clear_river(
+    scene: SyntheticScene, scanned: DisturbanceScan
+) -> None:
+    score = scanned.score.values
+    ponds = _interior(scene.cover == Cover.MINING_POND, 1) & scene.observed
+    river = _interior(scene.cover == Cover.RIVER, 2) & scene.observed
+    assert ponds.sum() > 200 and river.sum() > 1000
+    threshold = DEFAULT_MODEL.threshold
+    assert (score[ponds] >= threshold).mean() > 0.95
+    assert (score[river] >= threshold).mean() < 0.02
+
+
+def test_without_the_turbidity_terms_the_river_is_flagged(scene: SyntheticScene) -> None:
+    # The same model with the sediment terms removed: much of the river now looks like a pit
+    # lake (about a third of it, against none with them).
+    blind = replace(DEFAULT_MODEL, weights={**DEFAULT_MODEL.weights, "ndti": 0, "turbid_water": 0})
+    score = disturbance_score(scene.composite, model=blind).values
+    river = _interior(scene.cover == Cover.RIVER, 2) & scene.observed
+    assert (score[river] >= blind.threshold).mean() > 0.25
+
+
+def test_hard_negatives_are_mostly_left_alone(
+    scene: SyntheticScene, scanned: DisturbanceScan
+) -> None:
+    mask = scanned.disturbed.values
+    negatives = (scene.negative_labels > 0) & scene.observed
+    assert mask[negatives].mean() < 0.1
+    half_flagged = []
+    for index, negative in enumerate(scene.negatives):
+        inside = (scene.negative_labels == index + 1) & scene.observed
+        if mask[inside].mean() >= 0.5:
+            half_flagged.append(negative.kind)
+    assert len(half_flagged) <= len(scene.negatives) // 4
+    # Even natural bare soil and tilled fields, spectrally close to a mine's laterite.
+    assert not {"natural_bare_soil", "farm_clearing"} & set(half_flagged)
+
+
+def test_never_clear_pixels_have_no_score(scene: SyntheticScene, scanned: DisturbanceScan) -> None:
+    score = scanned.score.values
+    unobserved = scene.composite["clear_count"].values == 0
+    assert unobserved.any()
+    assert np.isnan(score[unobserved]).all()
+    assert np.isfinite(score[~unobserved]).all()
+    assert ((score[~unobserved] >= 0) & (score[~unobserved] <= 1)).all()
+    assert not scanned.disturbed.values[unobserved].any()
+    assert np.array_equal(scanned.observed.values, ~unobserved)
+    # A NaN band is no evidence either.
+    holed = scene.composite.copy(deep=True)
+    holed["swir16"][10, 20] = np.nan
+    assert np.isnan(disturbance_score(holed)[10, 20])
+
+
+def test_numpy_and_dask_give_the_same_scores(
+    scene: SyntheticScene, later: SyntheticScene, scanned: DisturbanceScan
+) -> None:
+    chunks = {"y": 128, "x": 200}  # chunk edges cut through scars and clouds
+    lazy = scan(scene.composite.chunk(chunks))
+    assert lazy.score.chunks is not None and lazy.disturbed.chunks is not None
+    assert np.array_equal(lazy.score.values, scanned.score.values, equal_nan=True)
+    assert np.array_equal(lazy.disturbed.values, scanned.disturbed.values)
+    after = disturbance_score(later.composite)
+    lazy_after = disturbance_score(later.composite.chunk(chunks))
+    eager_new = new_disturbance(scanned.score, after)
+    lazy_new = new_disturbance(lazy.score, lazy_after)
+    assert lazy_new.chunks is not None
+    assert np.array_equal(lazy_new.values, eager_new.values)
+
+
+def test_change_finds_new_scars_not_old_ones(
+    scene: SyntheticScene, later: SyntheticScene, scanned: DisturbanceScan
+) -> None:
+    new = new_disturbance(scanned.score, disturbance_score(later.composite)).values
+    both = scene.observed & later.observed
+    kinds = [scar.change for scar in later.scars]
+    assert kinds.count("new") >= 2 and "unchanged" in kinds
+    for index, scar in enumerate(later.scars):
+        inside = (later.scar_labels == index + 1) & both
+        if scar.change == "new" and scar.area_ha >= 1:
+            assert new[inside].mean() >= 0.5, scar.id
+        elif scar.change == "unchanged":
+            assert new[inside].mean() < 0.01, scar.id
+    # Ground bare in both periods is new only where period 1 missed it: rarely.
+    assert new[scene.truth & later.truth & both].mean() < 0.01
+    iou, _, _ = _rates(new, later.truth & ~scene.truth, both)
+    assert iou > 0.7
+
+
+def _grid(values: Any) -> Any:
+    return xr.DataArray(np.asarray(values), dims=("y", "x"))
+
+
+def test_specks_below_the_minimum_are_removed() -> None:
+    mask = np.zeros((12, 14), dtype=bool)
+    mask[1, 1:4] = True  # 3 pixels: a speck
+    mask[5:8, 5:9] = True  # 12 pixels
+    mask[8, 9] = True  # touches the block's corner only: a speck of its own
+    mask[0, 13] = mask[1, 12] = True  # diagonal pair: two specks
+    cleaned = remove_specks(_grid(mask), 5).values
+    expected = np.zeros_like(mask)
+    expected[5:8, 5:9] = True
+    assert np.array_equal(cleaned, expected)
+    # Chunks of 4 cut the 12-pixel block in four; it is kept whole, and specks still go.
+    lazy = remove_specks(_grid(mask).chunk({"y": 4, "x": 4}), 5)
+    assert np.array_equal(lazy.values, expected)
+    assert np.array_equal(remove_specks(_grid(mask), 1).values, mask)
+
+
+def test_local_std_matches_a_direct_computation() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.uniform(-1, 1, (7, 9)).astype(np.float32)
+    values[3, 4] = np.nan
+    padded = np.pad(values, 1, mode="symmetric")
+    expected = np.empty_like(values)
+    for row in range(7):
+        for column in range(9):
+            window = padded[row : row + 3, column : column + 3]
+            expected[row, column] = np.nanstd(window)
+    result = local_std(_grid(values), 3).values
+    assert result.dtype == np.float32
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+    lazy = local_std(_grid(values).chunk({"y": 3, "x": 4}), 3).values
+    assert np.array_equal(lazy, result)
+
+
+def test_disturbed_thresholds_and_ignores_nan() -> None:
+    score = np.full((6, 6), 0.2, dtype=np.float32)
+    score[:3, :3] = 0.9
+    score[0, 0] = np.nan
+    mask = disturbed(_grid(score), 0.5, min_pixels=1).values
+    assert mask.sum() == 8 and not mask[0, 0]
+    assert not disturbed(_grid(score), 0.95, min_pixels=1).values.any()
+
+
+def test_narrow_nir_stands_in_for_nir(scene: SyntheticScene, scanned: DisturbanceScan) -> None:
+    landsat_like = scene.composite.rename({"nir": "nir08"})
+    score = disturbance_score(landsat_like).values
+    assert np.array_equal(score, scanned.score.values, equal_nan=True)
+
+
+def test_inputs_that_cannot_be_scored_are_refused(scene: SyntheticScene) -> None:
+    with pytest.raises(InvalidInput) as missing:
+        disturbance_score(scene.composite.drop_vars("swir22"))
+    assert missing.value.field == "swir22"
+    with pytest.raises(InvalidInput) as grids:
+        small = _grid(np.zeros((3, 3), dtype=np.float32))
+        new_disturbance(small, _grid(np.zeros((3, 4), dtype=np.float32)))
+    assert grids.value.field == "grid"
+    with pytest.raises(InvalidInput, match="unknown features"):
+        DisturbanceModel(intercept=0.0, weights={"ndwi": 1.0})
+    with pytest.raises(InvalidInput, match="odd window"):
+        DisturbanceModel(intercept=0.0, weights={}, window=4)
