@@ -289,9 +289,9 @@ def test_a_bad_period_value_is_refused(
     [
         ({"pred": 1.5}, "pred", "between 0 and 1, found 1.5"),
         ({"score": -0.1}, "score", "between 0 and 1"),
-        ({"confidence": "high"}, "confidence", "expected a number, found 'high'"),
-        ({"probability": True}, "probability", "expected a number"),
-        ({"score": float("nan")}, "score", "expected a number"),
+        ({"confidence": "high"}, "confidence", "between 0 and 1, found 'high'"),
+        ({"probability": True}, "probability", "between 0 and 1, found True"),
+        ({"score": float("nan")}, "score", "between 0 and 1, found nan"),
         ({"Mined area (ha)": -3.5}, "Mined area (ha)", "0 or more hectares, found -3.5"),
         ({"mined_area_ha": "12"}, "mined_area_ha", "0 or more hectares"),
         ({"mined_area_ha": float("inf")}, "mined_area_ha", "0 or more hectares"),

@@ -17,7 +17,7 @@ from oresight.cli.context import (
     out_console,
     progress_bars,
 )
-from oresight.cli.output import FormatOption, OutFileOption, OutputFormat, emit_findings
+from oresight.cli.output import FormatOption, OutFileOption, OutputFormat, emit_checks
 from oresight.core.findings import Severity
 
 earth_app = typer.Typer(
@@ -200,16 +200,14 @@ def check(
 
     with friendly_errors(), opened(workspace) as ws:
         outcome = check_earth(ws)
-        shown = [f for f in outcome.findings if severity is None or f.severity.at_least(severity)]
-        emit_findings(
-            shown,
+        emit_checks(
+            outcome.findings,
+            outcome.gaps,
+            severity=severity,
             fmt=format,
             out=out,
             workspace=str(ws.path),
-            console=out_console,
             title="Earth findings",
-            gaps=outcome.gaps,
+            console=out_console,
+            gap_console=err_console,
         )
-        if outcome.gaps and format is OutputFormat.TABLE:
-            for gap in outcome.gaps:
-                err_console.print(f"data gap: {gap.explanation}", markup=False, highlight=False)

@@ -104,6 +104,41 @@ def ingest_table(summary: IngestSummary) -> Table:
     return table
 
 
+MAX_GAPS_LISTED = 5
+
+
+def emit_checks(
+    findings: Sequence[Finding],
+    gaps: Sequence[DataGap],
+    *,
+    severity: Severity | None,
+    fmt: OutputFormat,
+    out: Path | None,
+    workspace: str,
+    title: str,
+    console: Console,
+    gap_console: Console,
+) -> None:
+    """A pillar's findings (those of ``severity`` or higher) and the checks it could not make:
+    a few gaps are printed in full on ``gap_console``, many summed up (all are in the JSON)."""
+    shown = [f for f in findings if severity is None or f.severity.at_least(severity)]
+    emit_findings(
+        shown, fmt=fmt, out=out, workspace=workspace, console=console, title=title, gaps=gaps
+    )
+    if not gaps or fmt is not OutputFormat.TABLE:
+        return
+    if len(gaps) <= MAX_GAPS_LISTED:
+        for gap in gaps:
+            gap_console.print(f"data gap: {gap.explanation}", markup=False, highlight=False)
+        return
+    gap_console.print(
+        f"{len(gaps)} check(s) lacked data, e.g. {gaps[0].missing}: "
+        "see `data_gaps` with --format json.",
+        markup=False,
+        highlight=False,
+    )
+
+
 def emit_findings(
     findings: Sequence[Finding],
     *,

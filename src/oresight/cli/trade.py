@@ -18,7 +18,7 @@ from oresight.cli.context import (
     out_console,
     progress_bars,
 )
-from oresight.cli.output import FormatOption, OutFileOption, OutputFormat, emit_findings
+from oresight.cli.output import FormatOption, OutFileOption, OutputFormat, emit_checks
 from oresight.core.errors import InvalidInput
 from oresight.core.findings import Severity
 
@@ -155,20 +155,14 @@ def analyze(
             outcome = analyse_trade(
                 ws, scope, engine=Engine(engine.value), settings=settings, progress=BarSink(bar)
             )
-        shown = [f for f in outcome.findings if severity is None or f.severity.at_least(severity)]
-        emit_findings(
-            shown,
+        emit_checks(
+            outcome.findings,
+            outcome.gaps,
+            severity=severity,
             fmt=format,
             out=out,
             workspace=str(ws.path),
-            console=out_console,
             title="Trade findings",
-            gaps=outcome.gaps,
+            console=out_console,
+            gap_console=err_console,
         )
-        if outcome.gaps and format is OutputFormat.TABLE:
-            err_console.print(
-                f"{len(outcome.gaps)} check(s) lacked data, e.g. {outcome.gaps[0].missing}: "
-                "see `data_gaps` with --format json.",
-                markup=False,
-                highlight=False,
-            )

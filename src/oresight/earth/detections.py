@@ -173,12 +173,7 @@ def read_detections(
     else the two dates in the file's name; a feature with none is refused.
     """
     name = str(path)
-    try:
-        document = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InvalidInput(f"cannot read file: {exc.strerror}", file=name) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"not a JSON document: {exc}", file=name) from None
+    document = _json_document(path)
     if not isinstance(document, Mapping) or document.get("type") != "FeatureCollection":
         raise InvalidInput("expected a GeoJSON FeatureCollection", file=name, field="type")
     features = document.get("features")
@@ -227,12 +222,7 @@ def read_area(path: Path) -> BaseGeometry:
     """The union of the polygons of a GeoJSON file (a FeatureCollection, a Feature or a bare
     geometry): an area of interest or a layer's coverage."""
     name = str(path)
-    try:
-        document = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InvalidInput(f"cannot read file: {exc.strerror}", file=name) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"not a JSON document: {exc}", file=name) from None
+    document = _json_document(path)
     if not isinstance(document, Mapping):
         raise InvalidInput("expected a GeoJSON object", file=name, field="type")
     to_lonlat = _transformer(document.get("crs"), name)
@@ -248,6 +238,15 @@ def read_area(path: Path) -> BaseGeometry:
         _geometry(feature, to_lonlat, name, index)[0] for index, feature in enumerate(features)
     ]
     return shapely.union_all(parts)
+
+
+def _json_document(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except OSError as exc:
+        raise InvalidInput(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"not a JSON document: {exc}", file=str(path)) from None
 
 
 def _transformer(crs: Any, file: str) -> pyproj.Transformer | None:
@@ -361,7 +360,33 @@ def _period(
 
 
 def _score(properties: Mapping[str, Any], file: str, index: int) -> float | None:
-    for key in SCORE_PROPERTIES:
+    return _number(properties, SCORE_PROPERTIES, 0.0, 1.0, "a score between 0 and 1", file, index)
+
+
+def _stated_area(properties: Mapping[str, Any], file: str, index: int) -> float | None:
+    found = _number(
+        properties,
+        STATED_AREA_PROPERTIES,
+        0.0,
+        math.inf,
+        "an area of 0 or more hectares",
+        file,
+        index,
+    )
+    return found
+
+
+def _number(
+    properties: Mapping[str, Any],
+    keys: Sequence[str],
+    low: float,
+    high: float,
+    expected: str,
+    file: str,
+    index: int,
+) -> float | None:
+    """The first of ``keys`` the feature has, as a finite number from ``low`` to ``high``."""
+    for key in keys:
         value = properties.get(key)
         if value is None:
             continue
@@ -369,33 +394,10 @@ def _score(properties: Mapping[str, Any], file: str, index: int) -> float | None
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
+            or not low <= value <= high
         ):
             raise InvalidInput(
-                f"expected a number, found {value!r}", file=file, record=index, field=key
-            )
-        if not 0 <= value <= 1:
-            raise InvalidInput(
-                f"a score is between 0 and 1, found {value}", file=file, record=index, field=key
-            )
-        return float(value)
-    return None
-
-
-def _stated_area(properties: Mapping[str, Any], file: str, index: int) -> float | None:
-    for key in STATED_AREA_PROPERTIES:
-        value = properties.get(key)
-        if value is None:
-            continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not (math.isfinite(value) and value >= 0)
-        ):
-            raise InvalidInput(
-                f"expected an area of 0 or more hectares, found {value!r}",
-                file=file,
-                record=index,
-                field=key,
+                f"expected {expected}, found {value!r}", file=file, record=index, field=key
             )
         return float(value)
     return None
