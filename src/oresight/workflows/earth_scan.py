@@ -46,7 +46,9 @@ SERVICES = {
 """The STAC services ``--stac`` names."""
 SITE_MARGIN_M = 2_000.0
 """Around the workspace's sites when they make the area to scan."""
-CHUNK = 2048
+CHUNK = 1024
+"""Dask chunks of a scan, pixels a side: measured faster than 2048 (whose float64 temporaries
+miss the allocator's reuse) and than 512 (more tasks) on a full Sentinel-2 tile."""
 
 
 @dataclass(frozen=True)
