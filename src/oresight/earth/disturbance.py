@@ -287,36 +287,35 @@ def local_std(values: xr.DataArray, window: int = DEFAULT_WINDOW) -> xr.DataArra
 
 
 def _local_std(block: NDArray[Any], window: int) -> NDArray[np.float32]:
-    """Local standard deviation of a 2-D block, edges mirrored (``np.pad`` ``symmetric``, which
-    is what Dask's ``reflect`` boundary gives too).
+    """Local standard deviation of a 2-D block, edges mirrored (SciPy's ``reflect``: the edge
+    pixel repeated, which is what Dask's ``reflect`` boundary gives too).
 
-    Sums are taken over the window in a fixed order, never as running sums, so each pixel's
-    value depends on its neighbourhood only: a Dask block and the whole array agree to the bit.
+    Window sums run along rows then columns with ``scipy.ndimage.correlate1d``, which adds each
+    window's values in a fixed order, never as running sums, so each pixel's value depends on its
+    neighbourhood only: a Dask block and the whole array agree to the bit. The valid-count sums
+    are skipped for a block with no NaN.
     """
-    half = window // 2
+    ndimage = require_extra("scipy.ndimage")
+    weights = np.ones(window, dtype=np.float64)
+
+    def window_sum(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        across = ndimage.correlate1d(values, weights, axis=1, mode="reflect")
+        summed: NDArray[np.float64] = ndimage.correlate1d(across, weights, axis=0, mode="reflect")
+        return summed
+
     valid = np.isfinite(block)
-    values = np.where(valid, block, 0.0).astype(np.float64)
-    padded = [np.pad(a, half, mode="symmetric") for a in (values, values * values, valid * 1.0)]
-    sums = [_window_sum(a, window) for a in padded]
-    count = sums[2]
+    complete = bool(valid.all())
+    values = (block if complete else np.where(valid, block, 0.0)).astype(np.float64)
+    total = window_sum(values)
+    squares = window_sum(values * values)
+    count = float(window * window) if complete else window_sum(valid * 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = sums[0] / count
-        variance = np.maximum(sums[1] / count - mean * mean, 0.0)
-    spread: NDArray[np.float32] = np.where(count > 0, np.sqrt(variance), np.nan).astype(np.float32)
+        mean = total / count
+        variance = np.maximum(squares / count - mean * mean, 0.0)
+    spread: NDArray[np.float32] = np.sqrt(variance).astype(np.float32)
+    if not complete:
+        spread[np.asarray(count) == 0] = np.nan
     return spread
-
-
-def _window_sum(padded: NDArray[np.float64], window: int) -> NDArray[np.float64]:
-    """Sum over ``window`` x ``window`` of an array padded by ``window // 2`` on every side."""
-    rows = padded.shape[0] - window + 1
-    columns = padded.shape[1] - window + 1
-    across = padded[:, 0:columns].copy()
-    for offset in range(1, window):
-        across += padded[:, offset : offset + columns]
-    total = across[0:rows].copy()
-    for offset in range(1, window):
-        total += across[offset : offset + rows]
-    return total
 
 
 def _without_specks(block: NDArray[Any], min_pixels: int) -> NDArray[np.bool_]:
