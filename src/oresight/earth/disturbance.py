@@ -192,22 +192,75 @@ def disturbance_score(
     composite: xr.Dataset, *, model: DisturbanceModel = DEFAULT_MODEL
 ) -> xr.DataArray:
     """The score in [0, 1] of every pixel (float32), NaN where ``clear_count`` is 0 or a band is
-    NaN. Lazy when the composite is Dask-backed."""
-    bands = _observed_bands(composite)
-    features = _features(bands, model.window)
+    NaN. Lazy when the composite is Dask-backed.
+
+    The whole computation (reflectance masked, features, texture, logistic) runs as one numpy
+    function per block (:func:`_score_block`, with ``map_overlap`` and the texture's half window
+    of overlap under Dask): one task per block rather than one per operation, and the same
+    function on a whole array, so both give the same numbers."""
+    names = _band_names(composite)
+    arrays = [composite[names[band]].data for band in (*REFLECTANCE_BANDS, "clear_count")]
+    template = composite["clear_count"]
+    if template.chunks is None:
+        data = _score_block(*(np.asarray(a) for a in arrays), model=model)
+    else:
+        dask_array = require_extra("dask.array")
+        data = dask_array.map_overlap(
+            _score_block,
+            *arrays,
+            depth=model.window // 2,
+            boundary="reflect",
+            dtype=np.float32,
+            model=model,
+        )
+    score: xr.DataArray = template.copy(data=data)
+    score.name = "disturbance_score"
+    score.attrs = {"period": composite.attrs.get("period", "")}
+    return score
+
+
+def _score_block(*arrays: NDArray[Any], model: DisturbanceModel) -> NDArray[np.float32]:
+    """The score of one block of the six reflectance bands and ``clear_count`` (see
+    :func:`disturbance_score`)."""
+    *reflectance, clear_count = arrays
+    observed = np.asarray(clear_count) > 0
+    bands = {
+        band: np.where(observed, np.asarray(values, dtype=np.float32), np.float32(np.nan))
+        for band, values in zip(REFLECTANCE_BANDS, reflectance, strict=True)
+    }
+    features = _feature_arrays(bands, model.window)
     linear: Any = model.intercept
     for name, weight in model.weights.items():
         if weight:
             linear = linear + np.float32(weight) * features[name]
-    clipped = linear.clip(-LOGIT_LIMIT, LOGIT_LIMIT).astype(np.float32)
-    score: xr.DataArray = (1 / (1 + np.exp(-clipped))).astype(np.float32)
-    valid = bands["blue"].notnull()  # NaN where clear_count is 0 too
-    for band in REFLECTANCE_BANDS[1:]:
-        valid = valid & bands[band].notnull()
-    score = score.where(valid)
-    score.name = "disturbance_score"
-    score.attrs["period"] = composite.attrs.get("period", "")
+    clipped = np.clip(linear, -LOGIT_LIMIT, LOGIT_LIMIT).astype(np.float32)
+    score: NDArray[np.float32] = (1 / (1 + np.exp(-clipped))).astype(np.float32)
+    valid = np.ones(score.shape, dtype=bool)
+    for values in bands.values():
+        valid &= ~np.isnan(values)
+    score[~valid] = np.nan
     return score
+
+
+def _feature_arrays(bands: Mapping[str, Any], window: int) -> dict[str, Any]:
+    """The :data:`FEATURES` of numpy bands (NaN where not observed), as :func:`_features`
+    computes them for xarray."""
+    vegetation = ndvi(bands["nir"], bands["red"])
+    bare = bare_soil_index(bands["swir16"], bands["red"], bands["nir"], bands["blue"])
+    water = mndwi(bands["green"], bands["swir16"])
+    turbidity = ndti(bands["red"], bands["green"])
+    swir = bands["swir16"] + bands["swir22"]
+    swir_nd = swir_normalised_difference(bands["swir16"], bands["swir22"])
+    return {
+        "ndvi": vegetation,
+        "bsi": bare,
+        "mndwi": water,
+        "ndti": turbidity,
+        "turbid_water": np.clip(water, 0, None) * turbidity,
+        "swir_nd": np.where((swir >= DARK_SWIR) | np.isnan(swir), swir_nd, np.float32(0.0)),
+        "ndvi_texture": _local_std(vegetation, window),
+        "bsi_texture": _local_std(bare, window),
+    }
 
 
 def disturbed(
@@ -332,8 +385,18 @@ def _without_specks(block: NDArray[Any], min_pixels: int) -> NDArray[np.bool_]:
 
 
 def _observed_bands(composite: xr.Dataset) -> dict[str, Any]:
-    """The reflectance bands by common name (``nir`` may be ``nir08``, as Landsat's is), NaN
-    where ``clear_count`` is 0; an error naming what is missing."""
+    """The reflectance bands by common name, NaN where ``clear_count`` is 0."""
+    names = _band_names(composite)
+    observed = composite["clear_count"] > 0
+    return {
+        band: composite[names[band]].astype(np.float32).where(observed)
+        for band in REFLECTANCE_BANDS
+    }
+
+
+def _band_names(composite: xr.Dataset) -> dict[str, str]:
+    """The composite's variable of each band (``nir`` may be ``nir08``, as Landsat's is); an
+    error naming what is missing."""
     names = {band: band for band in (*REFLECTANCE_BANDS, "clear_count")}
     names["nir"] = next((n for n in NIR_NAMES if n in composite.data_vars), "nir")
     missing = [band for band, name in names.items() if name not in composite.data_vars]
@@ -343,11 +406,7 @@ def _observed_bands(composite: xr.Dataset) -> dict[str, Any]:
             f"a composite needs {', '.join(missing)}; its variables are: {present}",
             field=missing[0],
         )
-    observed = composite["clear_count"] > 0
-    return {
-        band: composite[names[band]].astype(np.float32).where(observed)
-        for band in REFLECTANCE_BANDS
-    }
+    return names
 
 
 def _check_same_grid(before: xr.DataArray, after: xr.DataArray) -> None:
