@@ -102,8 +102,9 @@ def test_a_patch_outside_the_titles_is_raised_with_its_area_and_the_nearest_titl
     assert finding.code is FindingCode.SITE_MINING_OUTSIDE_CONCESSION
     expected = equal_area_ha(box(28.02, -12.010, 28.024, -12.006))
     assert f"{expected:,.1f} ha" in finding.explanation
-    assert "Urn:Site:North" in finding.explanation or "urn:site:north" in finding.explanation
-    assert "inside it" in finding.explanation or "0.0 km" in finding.explanation
+    assert "Urn:Site:North (urn:site:north)" in finding.explanation
+    # The patch touches the licensed title it was cut from: beside it, not in it.
+    assert "is right beside it" in finding.explanation
     assert finding.severity is Severity.HIGH
     assert {e.id for e in finding.evidence} >= {"L#1", "urn:site:north"}
 
@@ -114,6 +115,7 @@ def test_a_title_whose_licence_lapsed_does_not_cover_the_mining_in_it() -> None:
     outcome = find_mining_outside_concessions([layer((dug, Y2024))], [lapsed])
     (finding,) = outcome.findings
     assert "not valid in 2024" in finding.explanation and "2019-12-31" in finding.explanation
+    assert "holds the patch" in finding.explanation
     assert f"{equal_area_ha(dug):,.1f} ha" in finding.title
     # The same title, licensed in 2024: nothing to report.
     assert not find_mining_outside_concessions(

@@ -15,8 +15,9 @@ import pytest
 from shapely.geometry import Polygon
 
 from oresight.core.errors import InvalidInput
-from oresight.earth.detections import read_area, read_detections, total_area_ha
+from oresight.earth.detections import read_area, read_detections
 from oresight.earth.geodesy import area_ha
+from oresight.earth.overlay import Snapshot
 from oresight.earth.periods import ObservationPeriod, parse_period
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -158,7 +159,6 @@ def test_an_empty_collection_is_an_empty_layer(tmp_path: Path) -> None:
     )
     # The source looked in 2024 and found nothing: the period is still an observation.
     assert layer.detections == () and layer.periods == [parse_period("2024")]
-    assert total_area_ha(layer.detections) == 0.0
     unstated = read_detections(write(tmp_path, collection()), layer_id="s")
     assert unstated.periods == []
 
@@ -367,7 +367,7 @@ def test_a_coverage_is_kept_and_answers_what_it_covers(tmp_path: Path) -> None:
     assert not layer.covers(Polygon(ring(-1.01, 6.5, 0.1)))  # reaches past its east edge
 
 
-def test_overlapping_detections_count_once_in_a_total(tmp_path: Path) -> None:
+def test_overlapping_detections_count_once_over_a_place(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         collection(
@@ -377,9 +377,10 @@ def test_overlapping_detections_count_once_in_a_total(tmp_path: Path) -> None:
     )
     layer = read_detections(path, layer_id="s")
     union: list[list[float]] = [[0, 0], [0.03, 0], [0.03, 0.02], [0, 0.02], [0, 0]]
+    seen = Snapshot(layer, parse_period("2024")).over(Polygon(ring(-1, -1, 2)))
     # The union has extra vertices on its edges, so its geodesic edges differ by a hair.
-    assert total_area_ha(layer.detections) == pytest.approx(geodesic_ha(union), rel=1e-6)
-    assert total_area_ha(layer.detections) < sum(d.area_ha for d in layer.detections)
+    assert seen.area_ha == pytest.approx(geodesic_ha(union), rel=1e-6)
+    assert seen.area_ha < sum(d.area_ha for d in layer.detections)
 
 
 def test_an_area_reads_from_a_collection_a_feature_or_a_bare_geometry(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from oresight.core.findings import (
 )
 from oresight.core.sites import EXTRACTION_KINDS, Site
 from oresight.earth.concessions import licensed_in
-from oresight.earth.detections import NO_DETECTIONS, DetectionLayer
+from oresight.earth.detections import DetectionLayer, no_detections
 from oresight.earth.geodesy import area_ha
 from oresight.earth.overlay import Overlap, Snapshot, finding_period, footprint, site_evidence
 
@@ -62,14 +62,7 @@ def find_new_disturbance(
     """New disturbance between consecutive periods of each layer, at extraction sites."""
     chosen = params or ActivityParams()
     if not layers:
-        gap = DataGap(
-            rule=NEW_RULE,
-            missing=NO_DETECTIONS,
-            explanation=(
-                "No mining detections are loaded, so no site was checked for new disturbance. "
-                "Load footprints of two periods with `oresight earth load-detections FILE`."
-            ),
-        )
+        gap = no_detections(NEW_RULE, "no site was checked for new disturbance")
         return RuleOutcome(gaps=(gap,))
     watched = [(s, footprint(s, chosen.buffer_m)) for s in _extraction_sites(sites)]
     findings: list[Finding] = []
@@ -131,15 +124,7 @@ def find_no_activity(
     """Declared mines of origin without disturbance in the periods of their extraction."""
     chosen = params or ActivityParams()
     if not layers:
-        gap = DataGap(
-            rule=NO_ACTIVITY_RULE,
-            missing=NO_DETECTIONS,
-            explanation=(
-                "No mining detections are loaded, so no declared mine of origin was checked for "
-                "activity. Load footprints with `oresight earth load-detections FILE --coverage "
-                "AREA`, or scan imagery."
-            ),
-        )
+        gap = no_detections(NO_ACTIVITY_RULE, "no declared mine of origin was checked for activity")
         return RuleOutcome(gaps=(gap,))
     by_id = {s.id: s for s in (sites.values() if isinstance(sites, Mapping) else sites)}
     claims = _extractions(events, by_id)

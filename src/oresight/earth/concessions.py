@@ -31,7 +31,7 @@ from oresight.core.findings import (
     SubjectType,
 )
 from oresight.core.sites import Site, SiteKind
-from oresight.earth.detections import NO_DETECTIONS, DetectionLayer
+from oresight.earth.detections import DetectionLayer, no_detections
 from oresight.earth.geodesy import area_ha, buffered, distance_m
 from oresight.earth.overlay import Overlap, Snapshot, finding_period, site_area, site_evidence
 from oresight.earth.periods import ObservationPeriod
@@ -94,7 +94,8 @@ def find_mining_outside_concessions(
     chosen = params or ConcessionParams()
     concessions = concessions_of(sites.values() if isinstance(sites, Mapping) else sites)
     if not layers:
-        return RuleOutcome(gaps=(_gap(NO_DETECTIONS, NO_LAYERS),))
+        unchecked = "no mining outside concessions could be found"
+        return RuleOutcome(gaps=(no_detections(RULE, unchecked),))
     if not concessions:
         return RuleOutcome(gaps=(_gap("concession boundaries with their licences", NO_TITLES),))
     shapes = {site.id: site_area(site) for site in concessions}
@@ -123,10 +124,6 @@ def find_mining_outside_concessions(
     return RuleOutcome(findings=tuple(findings))
 
 
-NO_LAYERS = (
-    "No mining detections are loaded, so no mining outside concessions could be found. Load "
-    "published footprints with `oresight earth load-detections FILE`, or scan imagery."
-)
 NO_TITLES = (
     "The workspace holds no concessions drawn as polygons (sites of kind `concession`, or "
     "licensed mines with an area): disturbance cannot be told inside or outside a title."
@@ -157,7 +154,13 @@ def _finding(
             f"held licence {licence.number}, not valid in {period.label} "
             f"(valid {licence.valid_from or '…'} to {licence.valid_to or '…'})"
         )
-    where = "inside it" if metres == 0 else f"{metres / 1000:,.1f} km away"
+    title_shape = shapes[nearest.id]
+    if title_shape is not None and area_ha(title_shape.intersection(patch)) > 0:
+        where = "holds the patch"  # a title whose licence was not valid then
+    elif metres < 1:
+        where = "is right beside it"  # touching a licensed title: outside it all the same
+    else:
+        where = f"is {metres / 1000:,.1f} km away"
     before = [
         (p.label, area_ha(patch.intersection(o.geometry)))
         for p, o in zip(periods, earlier, strict=False)
@@ -174,7 +177,7 @@ def _finding(
     explanation = (
         f"{latest.layer.source} shows {hectares:,.1f} ha of mining disturbance in {period.label} "
         f"around {centre.y:.5f}, {centre.x:.5f} (lat, lon), outside every concession licensed "
-        f"then. The nearest concession, {nearest.label()}, is {where} and {title}.{history}"
+        f"then. The nearest concession, {nearest.label()}, {where} and {title}.{history}"
     )
     subject_id = disturbance_subject(period, centre.x, centre.y)
     return Finding(
@@ -194,7 +197,7 @@ def _finding(
             ),
             site_evidence(
                 nearest,
-                f"the nearest concession, {where}",
+                f"the nearest concession ({where.removeprefix('is ')})",
                 distance_km=round(metres / 1000, 2),
                 licence=licence.number if licence else None,
             ),

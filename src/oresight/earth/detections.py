@@ -31,6 +31,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from oresight.core.errors import InvalidInput
+from oresight.core.findings import DataGap
 from oresight.earth.geodesy import area_ha
 from oresight.earth.periods import ObservationPeriod, period_in_name, period_of_value
 
@@ -55,6 +56,20 @@ LONLAT_CRS_NAMES = frozenset(
 AREA_TYPES = ("Polygon", "MultiPolygon")
 NO_DETECTIONS = "mining detections (scans or published footprints)"
 """What the earth rules name as missing when no layer is loaded."""
+
+
+def no_detections(rule: str, unchecked: str) -> DataGap:
+    """The data gap of an earth rule run without any detection layer; ``unchecked`` says what
+    could not be checked (``"no declared mine was checked for activity"``)."""
+    return DataGap(
+        rule=rule,
+        missing=NO_DETECTIONS,
+        explanation=(
+            f"No mining detections are loaded, so {unchecked}. Scan imagery with `oresight "
+            "earth scan`, or load published footprints with `oresight earth load-detections "
+            "FILE` (with `--coverage AREA` for an absence of mining to count)."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -401,10 +416,3 @@ def _number(
             )
         return float(value)
     return None
-
-
-def total_area_ha(detections: Sequence[Detection]) -> float:
-    """The area the detections cover together (overlaps counted once), in hectares."""
-    if not detections:
-        return 0.0
-    return area_ha(shapely.union_all([d.geometry for d in detections]))

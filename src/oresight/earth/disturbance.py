@@ -32,15 +32,15 @@ pixels are not mines, and 10 pixels at 10 m (0.1 ha) are below the smallest scar
 reporting.
 
 **Scale.** Everything works on numpy-backed and Dask-backed xarray alike, and gives the same
-numbers: per-pixel terms are xarray arithmetic, and the neighbourhood operations (texture,
-specks) run block by block with ``map_overlap`` and enough overlap (the texture's half window;
-``min_pixels - 1`` for specks, as a group of fewer pixels cannot reach further), so the same
-code runs on a ``dask.distributed`` cluster.
+numbers: the score is one numpy function per block, the speck removal another, each run with
+``map_overlap`` and enough overlap (the texture's half window; ``min_pixels - 1`` for specks, as a
+group of fewer pixels cannot reach further), so the same code runs on a ``dask.distributed``
+cluster.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -160,31 +160,15 @@ class DisturbanceScan:
 
 
 def disturbance_features(composite: xr.Dataset, *, window: int = DEFAULT_WINDOW) -> xr.Dataset:
-    """The :data:`FEATURES` of every pixel of ``composite`` (float32; NaN where not observed)."""
-    return _features(_observed_bands(composite), window)
-
-
-def _features(bands: dict[str, Any], window: int) -> xr.Dataset:
-    """The features of :func:`_observed_bands`' bands."""
+    """The :data:`FEATURES` of every pixel of ``composite`` (float32; NaN where not observed),
+    computed in memory by the same code as the score (for fitting the model and looking at
+    what it sees; a Dask-backed composite is read whole)."""
     xarray = require_extra("xarray")
-    vegetation = ndvi(bands["nir"], bands["red"])
-    bare = bare_soil_index(bands["swir16"], bands["red"], bands["nir"], bands["blue"])
-    water = mndwi(bands["green"], bands["swir16"])
-    turbidity = ndti(bands["red"], bands["green"])
-    swir = bands["swir16"] + bands["swir22"]
-    features = {
-        "ndvi": vegetation,
-        "bsi": bare,
-        "mndwi": water,
-        "ndti": turbidity,
-        "turbid_water": water.clip(min=0) * turbidity,
-        "swir_nd": swir_normalised_difference(bands["swir16"], bands["swir22"]).where(
-            (swir >= DARK_SWIR) | swir.isnull(), 0.0
-        ),
-        "ndvi_texture": local_std(vegetation, window),
-        "bsi_texture": local_std(bare, window),
-    }
-    dataset: xr.Dataset = xarray.Dataset(features)
+    features = _feature_arrays(_observed_arrays(composite), window)
+    template = composite["clear_count"]
+    dataset: xr.Dataset = xarray.Dataset(
+        {name: template.copy(data=features[name]) for name in FEATURES}
+    )
     return dataset
 
 
@@ -222,12 +206,7 @@ def disturbance_score(
 def _score_block(*arrays: NDArray[Any], model: DisturbanceModel) -> NDArray[np.float32]:
     """The score of one block of the six reflectance bands and ``clear_count`` (see
     :func:`disturbance_score`)."""
-    *reflectance, clear_count = arrays
-    observed = np.asarray(clear_count) > 0
-    bands = {
-        band: np.where(observed, np.asarray(values, dtype=np.float32), np.float32(np.nan))
-        for band, values in zip(REFLECTANCE_BANDS, reflectance, strict=True)
-    }
+    bands = _observed(arrays)
     features = _feature_arrays(bands, model.window)
     linear: Any = model.intercept
     for name, weight in model.weights.items():
@@ -243,8 +222,7 @@ def _score_block(*arrays: NDArray[Any], model: DisturbanceModel) -> NDArray[np.f
 
 
 def _feature_arrays(bands: Mapping[str, Any], window: int) -> dict[str, Any]:
-    """The :data:`FEATURES` of numpy bands (NaN where not observed), as :func:`_features`
-    computes them for xarray."""
+    """The :data:`FEATURES` of a block's bands (numpy, NaN where not observed)."""
     vegetation = ndvi(bands["nir"], bands["red"])
     bare = bare_soil_index(bands["swir16"], bands["red"], bands["nir"], bands["blue"])
     water = mndwi(bands["green"], bands["swir16"])
@@ -384,13 +362,21 @@ def _without_specks(block: NDArray[Any], min_pixels: int) -> NDArray[np.bool_]:
     return kept
 
 
-def _observed_bands(composite: xr.Dataset) -> dict[str, Any]:
-    """The reflectance bands by common name, NaN where ``clear_count`` is 0."""
+def _observed_arrays(composite: xr.Dataset) -> dict[str, Any]:
+    """The composite's reflectance bands in memory, NaN where not observed."""
     names = _band_names(composite)
-    observed = composite["clear_count"] > 0
+    bands = (*REFLECTANCE_BANDS, "clear_count")
+    return _observed([np.asarray(composite[names[band]].values) for band in bands])
+
+
+def _observed(arrays: Sequence[NDArray[Any]]) -> dict[str, NDArray[np.float32]]:
+    """The six reflectance bands (then ``clear_count``) of a block by common name, float32, NaN
+    where ``clear_count`` is 0."""
+    *reflectance, clear_count = arrays
+    observed = np.asarray(clear_count) > 0
     return {
-        band: composite[names[band]].astype(np.float32).where(observed)
-        for band in REFLECTANCE_BANDS
+        band: np.where(observed, np.asarray(values, dtype=np.float32), np.float32(np.nan))
+        for band, values in zip(REFLECTANCE_BANDS, reflectance, strict=True)
     }
 
 

@@ -9,7 +9,7 @@ intersected polygon by polygon. Overlapping footprints count once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -148,11 +148,6 @@ def _rounded_geojson(geometry: BaseGeometry) -> dict[str, Any] | None:
         return None
     mapping: dict[str, Any] = json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-6)))
     return mapping
-
-
-def snapshots(layers: Iterable[DetectionLayer]) -> list[Snapshot]:
-    """Every layer's periods, each indexed, earliest period first within a layer."""
-    return [Snapshot(layer, period) for layer in layers for period in layer.periods]
 
 
 def site_shape(site: Site) -> BaseGeometry | None:

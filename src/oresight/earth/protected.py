@@ -27,7 +27,7 @@ from oresight.core.findings import (
     SubjectType,
 )
 from oresight.core.sites import Site, SiteKind
-from oresight.earth.detections import NO_DETECTIONS, DetectionLayer
+from oresight.earth.detections import DetectionLayer, no_detections
 from oresight.earth.geodesy import area_ha
 from oresight.earth.overlay import Overlap, Snapshot, finding_period, site_area, site_evidence
 
@@ -90,7 +90,7 @@ def find_mining_in_protected_areas(
     areas = [s for s in _values(sites) if s.kind is SiteKind.PROTECTED_AREA]
     gaps: list[DataGap] = []
     if not layers:
-        gaps.append(_gap(None, NO_DETECTIONS, NO_LAYERS))
+        gaps.append(no_detections(RULE, "no place was checked for mining"))
     if not areas:
         gaps.append(_gap(None, "protected or indigenous areas", NO_AREAS))
     gaps.extend(
@@ -110,10 +110,6 @@ def find_mining_in_protected_areas(
     return RuleOutcome(findings=tuple(findings), gaps=tuple(gaps))
 
 
-NO_LAYERS = (
-    "No mining detections are loaded, so no place was checked for mining. Load published "
-    "footprints with `oresight earth load-detections FILE --period ...`, or scan imagery."
-)
 NO_AREAS = (
     "The workspace holds no protected or indigenous areas. Ingest them as sites of kind "
     "`protected_area`, or load boundary files with `oresight earth load-areas FILE`."

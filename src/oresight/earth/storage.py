@@ -15,6 +15,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +52,19 @@ class StoredLayer:
     """The lon/lat bounds of the scan's quick-look (``layers/<id>.png``), when it has one."""
 
 
+@dataclass(frozen=True)
+class NewLayer:
+    """A file to store as a detection layer, with what its reading needs to know."""
+
+    path: Path
+    source: str | None = None
+    period: ObservationPeriod | None = None
+    coverage: shapely.Geometry | None = None
+    scenes: tuple[str, ...] = ()
+    quicklook: tuple[bytes, tuple[float, float, float, float]] | None = None
+    """A scan's picture: PNG bytes and lon/lat bounds."""
+
+
 class DetectionStore:
     """Detection layers in ``folder`` (see the module docstring)."""
 
@@ -85,49 +99,58 @@ class DetectionStore:
         quicklook: tuple[bytes, tuple[float, float, float, float]] | None = None,
     ) -> tuple[StoredLayer, bool]:
         """Read ``path`` as a detection layer and store it; (the layer, whether it was new)."""
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read file: {exc.strerror}", file=str(path)) from None
-        digest = hashlib.sha256(content).hexdigest()
+        (added,) = self.add_all([NewLayer(path, source, period, coverage, scenes, quicklook)])
+        return added
+
+    def add_all(self, files: Sequence[NewLayer]) -> list[tuple[StoredLayer, bool]]:
+        """Read every file as a detection layer, then store them all with one manifest write:
+        a file that does not read stores nothing of any. For each: (the layer, whether it was
+        new); a file stored before (same SHA-256), or twice in ``files``, is stored once."""
         present = self.stored()
-        for entry in present:
-            if entry.sha256 == digest:
-                return entry, False
-        name = source or path.stem
-        layer_id = f"{_slug(name)}-{digest[:8]}"
-        layer = read_detections(
-            path, layer_id=layer_id, source=name, period=period, coverage=coverage
-        )
-        entry = StoredLayer(
-            id=layer_id,
-            source=name,
-            file=str(path),
-            sha256=digest,
-            period=period.label if period else None,
-            coverage=None if coverage is None else json.loads(shapely.to_geojson(coverage)),
-            loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            detections=len(layer.detections),
-            periods=[p.label for p in layer.periods],
-            repaired=layer.repaired,
-            scenes=list(scenes),
-            quicklook=None if quicklook is None else list(quicklook[1]),
-        )
+        known = {entry.sha256: entry for entry in present}
+        results: list[tuple[StoredLayer, bool]] = []
+        pending: list[tuple[StoredLayer, bytes, NewLayer]] = []
+        for new in files:
+            try:
+                content = new.path.read_bytes()
+            except OSError as exc:
+                raise InvalidInput(
+                    f"cannot read file: {exc.strerror}", file=str(new.path)
+                ) from None
+            digest = hashlib.sha256(content).hexdigest()
+            if digest in known:
+                results.append((known[digest], False))
+                continue
+            entry = _entry(new, digest)
+            known[digest] = entry
+            pending.append((entry, content, new))
+            results.append((entry, True))
+        if pending:
+            self._write(present, pending)
+        return results
+
+    def _write(
+        self, present: list[StoredLayer], pending: Sequence[tuple[StoredLayer, bytes, NewLayer]]
+    ) -> None:
         layers = self.folder / "layers"
         layers.mkdir(parents=True, exist_ok=True)
-        copy = layers / f"{layer_id}.geojson"
-        _write_atomically(copy, content)
-        picture = layers / f"{layer_id}.png"
-        if quicklook is not None:
-            _write_atomically(picture, quicklook[0])
+        written: list[Path] = []
         try:
-            manifest = {"layers": [asdict(e) for e in [*present, entry]]}
+            for entry, content, new in pending:
+                copy = layers / f"{entry.id}.geojson"
+                _write_atomically(copy, content)
+                written.append(copy)
+                if new.quicklook is not None:
+                    picture = layers / f"{entry.id}.png"
+                    _write_atomically(picture, new.quicklook[0])
+                    written.append(picture)
+            entries = [*present, *(entry for entry, _, _ in pending)]
+            manifest = {"layers": [asdict(e) for e in entries]}
             _write_atomically(self.folder / MANIFEST, json.dumps(manifest, indent=1).encode())
         except BaseException:
-            copy.unlink(missing_ok=True)
-            picture.unlink(missing_ok=True)
+            for path in written:
+                path.unlink(missing_ok=True)
             raise
-        return entry, True
 
     def _read(self, entry: StoredLayer) -> DetectionLayer:
         layer = read_detections(
@@ -148,7 +171,33 @@ class DetectionStore:
         )
 
 
-def _slug(text: str) -> str:
+def _entry(new: NewLayer, digest: str) -> StoredLayer:
+    """Read ``new`` (refused with the file, feature and field when it does not read) and
+    describe it for the manifest."""
+    name = new.source or new.path.stem
+    layer_id = f"{slug(name)}-{digest[:8]}"
+    layer = read_detections(
+        new.path, layer_id=layer_id, source=name, period=new.period, coverage=new.coverage
+    )
+    coverage = new.coverage
+    return StoredLayer(
+        id=layer_id,
+        source=name,
+        file=str(new.path),
+        sha256=digest,
+        period=new.period.label if new.period else None,
+        coverage=None if coverage is None else json.loads(shapely.to_geojson(coverage)),
+        loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        detections=len(layer.detections),
+        periods=[p.label for p in layer.periods],
+        repaired=layer.repaired,
+        scenes=list(new.scenes),
+        quicklook=None if new.quicklook is None else list(new.quicklook[1]),
+    )
+
+
+def slug(text: str) -> str:
+    """``text`` as a lower-case name of letters, digits and dashes (a layer id's start)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "layer"
 
 

@@ -33,6 +33,7 @@ from shapely.geometry.base import BaseGeometry
 
 from oresight.core.findings import FindingCode, SubjectType
 from oresight.earth.concessions import disturbance_subject
+from oresight.earth.geodesy import distance_m
 from oresight.earth.periods import parse_period
 from oresight.sim.imagery import Acquisition, write_items
 from oresight.sim.manifest import ExpectedKind, PlantedProblem
@@ -231,5 +232,4 @@ def _cell_centre(lon: float, lat: float) -> tuple[float, float]:
 
 
 def _km(a: SiteSpec, b: SiteSpec) -> float:
-    _, _, metres = pyproj.Geod(ellps="WGS84").inv(a.lon, a.lat, b.lon, b.lat)
-    return float(metres) / 1000
+    return distance_m(Point(a.lon, a.lat), Point(b.lon, b.lat)) / 1000

@@ -1,10 +1,10 @@
 """Earth observation in a workspace: load mining detections and area boundaries, run the checks.
 
-``load_detections`` reads every file first and stores them only when all read, so a bad file
-stores nothing. ``load_areas`` turns third-party boundary files (indigenous territories, parks)
-into protected-area sites of the workspace, in one transaction. ``check_earth`` runs the four
-checks of the earth pillar over the workspace's layers, sites and custody events; an assessment
-runs them too.
+``load_detections`` reads every file first and stores them only when all read, with one write
+of the store's manifest, so a bad file stores nothing. ``load_areas`` turns third-party boundary
+files (indigenous territories, parks) into protected-area sites of the workspace, in one
+transaction. ``check_earth`` runs the four checks of the earth pillar over the workspace's layers,
+sites and custody events; an assessment runs them too.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from oresight.core.findings import DataGap, Finding, RuleOutcome
 from oresight.core.sites import Site
 from oresight.custody.protected_area import protected_areas_from_geojson
 from oresight.earth import activity, concessions, protected
-from oresight.earth.detections import DetectionLayer, by_source, read_area, read_detections
+from oresight.earth.detections import DetectionLayer, by_source, read_area
 from oresight.earth.periods import ObservationPeriod, parse_period
-from oresight.earth.storage import DetectionStore, StoredLayer
+from oresight.earth.storage import DetectionStore, NewLayer, StoredLayer
 from oresight.store import repository
 from oresight.store.database import Workspace
 from oresight.workflows.progress import Progress, no_progress
@@ -36,13 +36,6 @@ __all__ = [
     "run_earth_checks",
     "workspace_layers",
 ]
-
-EARTH_RULES = (
-    protected.RULE,
-    concessions.RULE,
-    activity.NEW_RULE,
-    activity.NO_ACTIVITY_RULE,
-)
 
 
 @dataclass(frozen=True)
@@ -85,15 +78,11 @@ def load_detections(
         raise InvalidInput("no detection files given")
     given = _period(period)
     covered = read_area(coverage) if coverage is not None else None
-    for index, path in enumerate(paths):
-        progress("reading", index, len(paths))
-        read_detections(path, layer_id="check", source=source, period=given, coverage=covered)
-    store = earth_store(workspace)
-    stored: list[tuple[StoredLayer, bool]] = []
-    for index, path in enumerate(paths):
-        progress("storing", index, len(paths))
-        stored.append(store.add(path, source=source, period=given, coverage=covered))
-    progress("storing", len(paths), len(paths))
+    progress("reading", 0, len(paths))
+    stored = earth_store(workspace).add_all(
+        [NewLayer(path, source, given, covered) for path in paths]
+    )
+    progress("stored", len(paths), len(paths))
     return stored
 
 

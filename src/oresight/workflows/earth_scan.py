@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from oresight.core.errors import InvalidInput, OresightError
@@ -31,7 +32,7 @@ from oresight.earth.extra import require_extra
 from oresight.earth.geodesy import area_ha, buffered
 from oresight.earth.periods import ObservationPeriod, parse_period
 from oresight.earth.quicklook import QuickLook, quicklook
-from oresight.earth.storage import StoredLayer
+from oresight.earth.storage import NewLayer, StoredLayer, slug
 from oresight.store import repository
 from oresight.store.database import Workspace
 from oresight.workflows.earth import earth_store
@@ -104,26 +105,31 @@ def scan_imagery(
         places = area_places(request.aoi.stem, read_area(request.aoi))
     else:
         places = _workspace_places(workspace)
-    store = earth_store(workspace)
     outcome = ScanOutcome(area_ha=sum(area_ha(area) for _, area in places))
-    for scanned, layer, look in scan_places(request, places, progress=progress):
-        if layer is not None:
-            with tempfile.TemporaryDirectory() as scratch:
-                name = f"{_slug(request.source)}-{_slug(scanned.place)}-{_slug(scanned.period)}"
-                path = Path(scratch) / f"{name}.geojson"
-                vectorise.write_geojson(vectorise.detections_geojson(layer), path)
-                period = parse_period(scanned.period)
-                picture = (look.png, look.bounds) if look is not None else None
-                stored, _ = store.add(
+    scanned = scan_places(request, places, progress=progress)
+    with tempfile.TemporaryDirectory() as scratch:
+        # Every period's layer is stored with one write of the store's manifest.
+        new: list[NewLayer] = []
+        for summary, layer, look in scanned:
+            if layer is None:
+                continue
+            name = f"{slug(request.source)}-{slug(summary.place)}-{slug(summary.period)}"
+            path = Path(scratch) / f"{name}.geojson"
+            vectorise.write_geojson(vectorise.detections_geojson(layer), path)
+            new.append(
+                NewLayer(
                     path,
                     source=request.source,
-                    period=period,
+                    period=parse_period(summary.period),
                     coverage=layer.coverage,
                     scenes=layer.scenes,
-                    quicklook=picture,
+                    quicklook=None if look is None else (look.png, look.bounds),
                 )
-            scanned = dataclasses.replace(scanned, stored=stored)
-        outcome.periods.append(scanned)
+            )
+        stored = iter(earth_store(workspace).add_all(new))
+    for summary, layer, _ in scanned:
+        kept = dataclasses.replace(summary, stored=next(stored)[0]) if layer else summary
+        outcome.periods.append(kept)
     return outcome
 
 
@@ -173,7 +179,7 @@ def _scan_period(
         empty = PeriodScan(period.label, len(found.items), 0, 0.0, seen, None, gap, place)
         return empty, None, None
     scanned = disturbance.scan(composite)
-    layer_id = f"{_slug(request.source)}-{_slug(place)}-{_slug(period.label)}"
+    layer_id = f"{slug(request.source)}-{slug(place)}-{slug(period.label)}"
     layer = vectorise.detection_layer(
         scanned, layer_id=layer_id, source=request.source, min_area_ha=request.min_area_ha
     )
@@ -221,7 +227,7 @@ def _workspace_places(workspace: Workspace) -> list[tuple[str, BaseGeometry]]:
     with workspace.transaction() as session:
         sites = repository.load_sites(session)
     grown = [
-        (site, buffered(shapely.geometry.shape(site.geometry), SITE_MARGIN_M))
+        (site, buffered(shape(site.geometry), SITE_MARGIN_M))
         for site in sorted(sites, key=lambda s: s.id)
         if site.geometry is not None
         and (site.kind in EXTRACTION_KINDS or site.kind is SiteKind.PROTECTED_AREA)
@@ -267,10 +273,6 @@ def _period(text: str) -> ObservationPeriod:
         return parse_period(text)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="--period") from None
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-") or "scan"
 
 
 def scan_summary(outcome: ScanOutcome) -> list[str]:
