@@ -132,6 +132,38 @@ def test_sentinel2_reflectance_keeps_an_xarray_dataarray() -> None:
     assert np.isnan(reflectance.values[1])
 
 
+def test_one_pass_reflectance_is_each_step_in_float32_and_masks_nodata() -> None:
+    # The compiled rule against the same steps in numpy, on every kind of input: numpy, an
+    # in-memory DataArray, a Dask-backed one (non-contiguous chunks), with a file nodata.
+    xr = pytest.importorskip("xarray")
+    rng = np.random.default_rng(7)
+    dn = rng.integers(0, 12_000, (30, 41)).astype(np.uint16)
+    dn[3, 4], dn[5, 6] = 0, 65535
+    expected = (dn.astype(np.float32) + np.float32(-1000)) / np.float32(10_000)
+    expected[(dn == 0) | (dn == 65535)] = np.nan
+    plain = sentinel2_l2a_reflectance(dn, boa_add_offset=-1000, nodata=65535)
+    assert plain.dtype == np.float32
+    assert np.array_equal(plain, expected, equal_nan=True)
+    grid = xr.DataArray(dn, dims=("y", "x"), attrs={"units": "DN"})
+    lazy = sentinel2_l2a_reflectance(
+        grid.chunk({"y": 7, "x": 9}), boa_add_offset=-1000, nodata=65535.0
+    )
+    assert lazy.chunks is not None and lazy.attrs == {}
+    assert np.array_equal(lazy.values, expected, equal_nan=True)
+    # Without the nodata, 65535 is a value like any other.
+    assert sentinel2_l2a_reflectance(grid, boa_add_offset=-1000).values[5, 6] == pytest.approx(
+        6.4535
+    )
+    # A nodata outside the DN's range masks nothing more; float DN compare as floats.
+    assert np.array_equal(
+        sentinel2_l2a_reflectance(dn, boa_add_offset=-1000, nodata=-9999),
+        sentinel2_l2a_reflectance(dn, boa_add_offset=-1000),
+        equal_nan=True,
+    )
+    floats = sentinel2_l2a_reflectance(dn.astype(np.float32), boa_add_offset=-1000, nodata=2.5)
+    assert np.isnan(floats[3, 4]) and np.isfinite(floats[5, 6])
+
+
 # --- Landsat Collection 2 Level-2 -----------------------------------------------------------------
 
 

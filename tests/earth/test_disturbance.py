@@ -13,12 +13,15 @@ import pytest
 from oresight.core.errors import InvalidInput
 from oresight.earth.disturbance import (
     DEFAULT_MODEL,
+    REFLECTANCE_BANDS,
     DisturbanceModel,
     DisturbanceScan,
+    disturbance_features,
     disturbance_score,
     disturbed,
     local_std,
     new_disturbance,
+    new_ground,
     remove_specks,
     scan,
 )
@@ -236,3 +239,99 @@ def test_inputs_that_cannot_be_scored_are_refused(scene: SyntheticScene) -> None
         DisturbanceModel(intercept=0.0, weights={"ndwi": 1.0})
     with pytest.raises(InvalidInput, match="odd window"):
         DisturbanceModel(intercept=0.0, weights={}, window=4)
+
+
+def test_the_scan_is_the_score_and_its_cleaned_mask(
+    scene: SyntheticScene, scanned: DisturbanceScan
+) -> None:
+    # scan() computes both in one pass; they are what the two separate steps give.
+    score = disturbance_score(scene.composite)
+    assert np.array_equal(scanned.score.values, score.values, equal_nan=True)
+    assert np.array_equal(scanned.disturbed.values, disturbed(score).values)
+    loose = scan(scene.composite, threshold=0.3, min_pixels=1)
+    assert np.array_equal(loose.disturbed.values, (score >= 0.3).values)
+    assert loose.disturbed.values.sum() > scanned.disturbed.values.sum()
+
+
+def test_the_compiled_score_is_the_documented_model(scene: SyntheticScene) -> None:
+    # The features computed by numpy array maths, put through the logistic by hand, against
+    # the compiled kernel: the same numbers but for float32 rounding.
+    features = disturbance_features(scene.composite)
+    linear = np.full(features["ndvi"].shape, DEFAULT_MODEL.intercept, dtype=np.float64)
+    for name, weight in DEFAULT_MODEL.weights.items():
+        linear += weight * features[name].values.astype(np.float64)
+    expected = 1 / (1 + np.exp(-np.clip(linear, -30, 30)))
+    score = disturbance_score(scene.composite).values
+    assert np.array_equal(np.isnan(score), np.isnan(expected))
+    np.testing.assert_allclose(score, expected, rtol=0, atol=2e-5)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (2, 3), (4, 1), (7, 9)])
+def test_tiny_rasters_are_scored_with_their_edges_mirrored(shape: tuple[int, int]) -> None:
+    # Blocks smaller than the texture window: the kernel mirrors again and again, as numpy's
+    # "symmetric" padding does; the texture is then the plain standard deviation of the padded
+    # window.
+    rng = np.random.default_rng(sum(shape))
+    bands = {band: rng.uniform(0.02, 0.4, shape).astype(np.float32) for band in REFLECTANCE_BANDS}
+    composite = xr.Dataset(
+        {name: (("y", "x"), values) for name, values in bands.items()}
+        | {"clear_count": (("y", "x"), np.ones(shape, dtype=np.uint16))}
+    )
+    features = disturbance_features(composite)
+    half = DEFAULT_MODEL.window // 2
+    for name, texture in (("ndvi", "ndvi_texture"), ("bsi", "bsi_texture")):
+        padded = np.pad(features[name].values, half, mode="symmetric")
+        expected = np.array(
+            [
+                [padded[r : r + 2 * half + 1, c : c + 2 * half + 1].std() for c in range(shape[1])]
+                for r in range(shape[0])
+            ]
+        )
+        np.testing.assert_allclose(features[texture].values, expected, rtol=1e-5, atol=1e-6)
+    score = disturbance_score(composite).values
+    assert score.shape == shape and np.isfinite(score).all()
+
+
+def test_a_zero_weight_ignores_its_feature_even_where_it_is_nan() -> None:
+    # red + green = 0 makes NDTI 0/0 (NaN); a model without NDTI still scores the pixel.
+    shape = (3, 3)
+    bands = {band: np.full(shape, 0.2, dtype=np.float32) for band in REFLECTANCE_BANDS}
+    bands["red"][1, 1] = bands["green"][1, 1] = 0.0
+    composite = xr.Dataset(
+        {name: (("y", "x"), values) for name, values in bands.items()}
+        | {"clear_count": (("y", "x"), np.ones(shape, dtype=np.uint16))}
+    )
+    assert np.isnan(disturbance_score(composite).values[1, 1])
+    blind = replace(
+        DEFAULT_MODEL, weights={**DEFAULT_MODEL.weights, "ndti": 0.0, "turbid_water": 0.0}
+    )
+    assert np.isfinite(disturbance_score(composite, model=blind).values).all()
+
+
+def test_new_ground_between_two_scans_is_new_disturbance(
+    scene: SyntheticScene, later: SyntheticScene, scanned: DisturbanceScan
+) -> None:
+    after = scan(later.composite)
+    expected = new_disturbance(scanned.score, after.score).values
+    assert expected.sum() > 0
+    assert np.array_equal(new_ground(scanned, after).values, expected)
+    chunks = {"y": 128, "x": 200}
+    lazy = new_ground(scan(scene.composite.chunk(chunks)), scan(later.composite.chunk(chunks)))
+    assert lazy.chunks is not None
+    assert np.array_equal(lazy.values, expected)
+
+
+def test_speck_removal_agrees_with_scipy_labelling() -> None:
+    # The union-find kernel against scipy.ndimage.label (4-connectivity) and group sizes, on
+    # masks from sparse to dense, where groups wind round and merge late.
+    ndimage = pytest.importorskip("scipy.ndimage")
+    rng = np.random.default_rng(5)
+    for density in (0.05, 0.3, 0.5, 0.6, 0.9):
+        mask = rng.random((97, 131)) < density
+        labels, _ = ndimage.label(mask)
+        sizes = np.bincount(labels.ravel())
+        for min_pixels in (2, 10, 40):
+            keep = sizes >= min_pixels
+            keep[0] = False
+            result = remove_specks(_grid(mask), min_pixels).values
+            assert np.array_equal(result, keep[labels]), (density, min_pixels)

@@ -94,6 +94,14 @@ def scan(
         Path | None,
         typer.Option("--items", help="A local STAC catalog or ItemCollection instead of a search."),
     ] = None,
+    images: Annotated[
+        Path | None,
+        typer.Option(
+            "--images",
+            help="A folder of plain Sentinel-2 L2A or Landsat Collection 2 Level-2 band files "
+            "(GeoTIFF, JPEG 2000) instead of a search; not with --items.",
+        ),
+    ] = None,
     stac: Annotated[
         str,
         typer.Option(
@@ -122,6 +130,7 @@ def scan(
         periods=tuple(period),
         aoi=aoi,
         items=items,
+        images=images,
         service=stac,
         max_cloud_cover=max_cloud_cover,
         source=source,

@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from oresight.core.errors import InvalidInput
-from oresight.earth.masks import RasterT, masked_to_nan
+from oresight.earth.extra import require_extra
+from oresight.earth.masks import RasterT
 
 
 class Sensor(StrEnum):
@@ -150,13 +152,62 @@ def sentinel2_boa_offset(
     return SENTINEL2_BOA_ADD_OFFSET if day >= SENTINEL2_OFFSET_FROM else 0
 
 
-def sentinel2_l2a_reflectance(dn: RasterT, *, boa_add_offset: int) -> RasterT:
-    """Surface reflectance of Sentinel-2 L2A DN (float32; NaN where DN is 0, the fill value).
+def sentinel2_l2a_reflectance(
+    dn: RasterT, *, boa_add_offset: int, nodata: float | None = None
+) -> RasterT:
+    """Surface reflectance of Sentinel-2 L2A DN (float32; NaN where DN is 0, the fill value, or
+    ``nodata``): ``(DN + BOA_ADD_OFFSET) / 10000``.
 
     Get ``boa_add_offset`` from :func:`sentinel2_boa_offset` for each product.
     """
-    reflectance = (dn.astype(np.float32) + boa_add_offset) / SENTINEL2_QUANTIFICATION
-    return masked_to_nan(reflectance, dn != 0)
+    return affine_reflectance(
+        dn, add=boa_add_offset, divide=SENTINEL2_QUANTIFICATION, nodata=nodata
+    )
+
+
+def affine_reflectance(
+    dn: RasterT,
+    *,
+    add: float = 0.0,
+    multiply: float = 1.0,
+    shift: float = 0.0,
+    divide: float = 1.0,
+    nodata: float | None = None,
+) -> RasterT:
+    """``((DN + add) * multiply + shift) / divide`` as float32 (each step in float32), NaN where
+    DN is 0 (every sensor's fill value) or ``nodata``: the form of every reflectance rule here.
+
+    One compiled pass per block (:func:`oresight.earth.kernels.affine_reflectance`) instead of
+    a numpy pass per step; numpy arrays give numpy, DataArrays (in memory or on Dask) give a
+    DataArray of the same kind and coordinates, without the DN's attributes.
+    """
+    kernels = require_extra("oresight.earth.kernels")
+
+    def convert(block: Any) -> Any:
+        values = np.ascontiguousarray(block)
+        fills = [0] if nodata is None else [0, nodata]
+        if values.dtype.kind in "ui" and all(float(f).is_integer() for f in fills):
+            # Compared as integers of the DN's own type, where the nodata is one of them.
+            limits = np.iinfo(values.dtype)
+            fills = [f for f in fills if limits.min <= f <= limits.max] or [0]
+            typed = np.array(fills, dtype=values.dtype)
+        else:
+            typed = np.array(fills, dtype=np.float64)
+        out = np.empty(values.shape, dtype=np.float32)
+        kernels.affine_reflectance(values, add, multiply, shift, divide, typed, out)
+        return out
+
+    if isinstance(dn, np.ndarray):
+        converted: RasterT = convert(dn)
+        return converted
+    data = dn.data
+    if hasattr(data, "map_blocks"):
+        result = data.map_blocks(convert, dtype=np.float32, meta=np.array((), dtype=np.float32))
+    else:
+        result = convert(np.asarray(data))
+    reflectance: RasterT = dn.copy(data=result)
+    reflectance.attrs = {}
+    return reflectance
 
 
 # --- Landsat Collection 2 Level-2 -----------------------------------------------------------------
@@ -165,10 +216,12 @@ LANDSAT_C2_SR_SCALE = 0.0000275
 LANDSAT_C2_SR_OFFSET = -0.2
 
 
-def landsat_c2_surface_reflectance(dn: RasterT) -> RasterT:
-    """Surface reflectance of Landsat Collection 2 Level-2 ``SR_B*`` DN (float32; NaN at fill 0)."""
-    reflectance = dn.astype(np.float32) * LANDSAT_C2_SR_SCALE + LANDSAT_C2_SR_OFFSET
-    return masked_to_nan(reflectance, dn != 0)
+def landsat_c2_surface_reflectance(dn: RasterT, *, nodata: float | None = None) -> RasterT:
+    """Surface reflectance of Landsat Collection 2 Level-2 ``SR_B*`` DN (float32; NaN at fill 0
+    or ``nodata``): ``DN * 0.0000275 - 0.2``."""
+    return affine_reflectance(
+        dn, multiply=LANDSAT_C2_SR_SCALE, shift=LANDSAT_C2_SR_OFFSET, nodata=nodata
+    )
 
 
 # --- Landsat Level-1 MTL and TOA reflectance ------------------------------------------------------
@@ -286,9 +339,12 @@ def read_landsat_mtl(path: str | Path) -> LandsatMtl:
     return parse_landsat_mtl(text, source=str(path))
 
 
-def landsat_l1_toa_reflectance(dn: RasterT, mtl: LandsatMtl, band: int) -> RasterT:
+def landsat_l1_toa_reflectance(
+    dn: RasterT, mtl: LandsatMtl, band: int, *, nodata: float | None = None
+) -> RasterT:
     """Top-of-atmosphere reflectance of Landsat Level-1 DN of band number ``band``, corrected for
-    the sun elevation (float32; NaN where DN is 0, the fill value)."""
+    the sun elevation (float32; NaN where DN is 0, the fill value, or ``nodata``):
+    ``(DN * REFLECTANCE_MULT + REFLECTANCE_ADD) / sin(sun elevation)``."""
     if band not in mtl.reflectance_mult:
         raise InvalidInput(
             f"no reflectance rescaling for band {band}; the file has bands "
@@ -298,8 +354,7 @@ def landsat_l1_toa_reflectance(dn: RasterT, mtl: LandsatMtl, band: int) -> Raste
         )
     sine = math.sin(math.radians(mtl.sun_elevation_deg))
     mult, add = mtl.reflectance_mult[band], mtl.reflectance_add[band]
-    reflectance = (dn.astype(np.float32) * mult + add) / sine
-    return masked_to_nan(reflectance, dn != 0)
+    return affine_reflectance(dn, multiply=mult, shift=add, divide=sine, nodata=nodata)
 
 
 def _mtl_float(group: Mapping[str, str], key: str, source: str) -> float:

@@ -1,10 +1,12 @@
 """The one door to the imagery libraries of the optional ``oresight[earth]`` extra.
 
-rasterio, rioxarray, xarray, dask, odc-stac and pystac-client are heavy (GDAL wheels among them),
-so oresight installs them only with ``pip install 'oresight[earth]'``. Modules of the earth pillar
-import them through :func:`require_extra` inside the functions that need them, never at module
-top level: ``import oresight.earth`` keeps working without the extra, and a call that needs it fails
-with :class:`EarthUnavailable`, which says what to install, instead of a raw ``ImportError``.
+rasterio, rioxarray, xarray, dask, odc-stac, pystac-client, scipy and numba are heavy (GDAL and
+LLVM wheels among them), so oresight installs them only with ``pip install 'oresight[earth]'``.
+Modules of the earth pillar import them through :func:`require_extra` inside the functions that
+need them, never at module top level (:mod:`oresight.earth.kernels`, which imports numba at its
+top, is itself imported only through :func:`require_extra`): ``import oresight.earth`` keeps
+working without the extra, and a call that needs it fails with :class:`EarthUnavailable`, which
+says what to install, instead of a raw ``ImportError``.
 """
 
 from __future__ import annotations

@@ -121,20 +121,21 @@ def to_reflectance(
         if band.is_quality:
             continue
         dn = bands[name]
+        nodata = dn.rio.nodata
         if sensor is Sensor.SENTINEL2_L2A:
             if boa_add_offset is None:
                 raise InvalidInput(
                     "Sentinel-2 L2A needs its BOA_ADD_OFFSET", field="boa_add_offset"
                 )
-            reflectance = sentinel2_l2a_reflectance(dn, boa_add_offset=boa_add_offset)
+            reflectance = sentinel2_l2a_reflectance(
+                dn, boa_add_offset=boa_add_offset, nodata=nodata
+            )
         elif sensor is Sensor.LANDSAT_C2_L2:
-            reflectance = landsat_c2_surface_reflectance(dn)
+            reflectance = landsat_c2_surface_reflectance(dn, nodata=nodata)
         else:
             if mtl is None or band.number is None:
                 raise InvalidInput("Landsat Level-1 reflectance needs the MTL file", field="mtl")
-            reflectance = landsat_l1_toa_reflectance(dn, mtl, band.number)
-        if dn.rio.nodata is not None:
-            reflectance = masked_to_nan(reflectance, dn != dn.rio.nodata)
+            reflectance = landsat_l1_toa_reflectance(dn, mtl, band.number, nodata=nodata)
         reflectance.attrs = {"source": dn.attrs.get("source"), "units": "1"}
         converted[str(name)] = reflectance
     dataset: xr.Dataset = require_extra("xarray").Dataset(converted)

@@ -250,8 +250,6 @@ def read_scenes(
     returns), one Item, or a Catalog or Collection whose items are read through its links.
     Relative asset hrefs are resolved against the item's own file (or this file).
     """
-    if max_cloud_cover is not None:
-        _check_cloud_cover(max_cloud_cover)
     source = Path(path)
     items = [_absolute_assets(item, source) for item in _read_items(source)]
     for index, item in enumerate(items):
@@ -263,13 +261,40 @@ def read_scenes(
             "one sensor at a time",
             file=str(source),
         )
-    kept = _filter(items, aoi=aoi, period=period, max_cloud_cover=max_cloud_cover)
+    return scene_search(
+        items,
+        source=str(source),
+        aoi=aoi,
+        period=period,
+        max_cloud_cover=max_cloud_cover,
+        place=place,
+    )
+
+
+def scene_search(
+    items: Iterable[pystac.Item],
+    *,
+    source: str,
+    aoi: BaseGeometry | None = None,
+    period: ObservationPeriod | None = None,
+    max_cloud_cover: float | None = None,
+    place: str = "the area of interest",
+) -> SceneSearch:
+    """The ``items`` (of one sensor) over ``aoi`` (lon/lat), in ``period`` (UTC days) and with at
+    most ``max_cloud_cover`` % cloud (each when given), in acquisition order; ``source`` names
+    where they come from in a data gap. What :func:`read_scenes` keeps of a catalog, and
+    :mod:`oresight.earth.scene_files` of a folder of band files."""
+    if max_cloud_cover is not None:
+        _check_cloud_cover(max_cloud_cover)
+    found = list(items)
+    sensors = {sensor_of(item) for item in found}
+    kept = _filter(found, aoi=aoi, period=period, max_cloud_cover=max_cloud_cover)
     return SceneSearch(
         items=_sorted(kept),
         period=period,
         place=place,
-        source=str(source),
-        sensor=next(iter(sensors), None),
+        source=source,
+        sensor=next(iter(sensors)) if len(sensors) == 1 else None,
         max_cloud_cover=max_cloud_cover,
     )
 

@@ -1,12 +1,13 @@
 """Scan imagery of an area for mining, period by period, into the workspace's detection store.
 
-For each period: find the scenes (a STAC API, or a local STAC catalog), load them as xarray on
-Dask with their cloud masks, take the median of the clear observations, score every pixel for
-mining disturbance, and turn the disturbed ground into polygons. Each period becomes one stored
-detection layer whose coverage is the ground seen clear, so that the checks know where an
-absence of mining means something; a period with no scene or no clear pixel is reported as a
-data gap and stores nothing. Layers of one scan share a source, so the checks compare their
-periods (new disturbance) like any product's yearly files.
+For each period: find the scenes (a STAC API, a local STAC catalog, or a folder of plain band
+files read once for the whole scan), load them as xarray on Dask with their cloud masks, take the
+median of the clear observations, score every pixel for mining disturbance, and turn the
+disturbed ground into polygons. Each period becomes one stored detection layer whose coverage
+is the ground seen clear, so that the checks know where an absence of mining means something; a
+period with no scene or no clear pixel is reported as a data gap and stores nothing. Layers of
+one scan share a source, so the checks compare their periods (new disturbance) like any
+product's yearly files.
 
 With ``scheduler`` (a ``dask.distributed`` address) the work runs on that cluster, unchanged.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from oresight.core.errors import InvalidInput, OresightError
 from oresight.core.sites import EXTRACTION_KINDS, SiteKind
-from oresight.earth import composites, disturbance, stac, vectorise
+from oresight.earth import composites, disturbance, scene_files, stac, vectorise
 from oresight.earth.detections import DetectionLayer, read_area
 from oresight.earth.extra import require_extra
 from oresight.earth.geodesy import area_ha, buffered
@@ -61,6 +62,9 @@ class ScanRequest:
     """GeoJSON of the area; None: the workspace's extraction sites and protected areas."""
     items: Path | None = None
     """A local STAC catalog or ItemCollection (instead of a search)."""
+    images: Path | None = None
+    """A folder of plain band files (GeoTIFF, JPEG 2000) of Sentinel-2 L2A or Landsat
+    Collection 2 Level-2 scenes, without a catalog (instead of a search; not with ``items``)."""
     service: str = "earth-search"
     max_cloud_cover: float = 30.0
     source: str = "oresight scan"
@@ -100,7 +104,8 @@ def scan_imagery(
     workspace: Workspace, request: ScanRequest, *, progress: Progress = no_progress
 ) -> ScanOutcome:
     """Scan the area in each period and store the detections (see the module docstring)."""
-    _periods(request)  # a bad period is refused before anything is read
+    _periods(request)  # a bad period or source is refused before anything is read
+    _check_source(request)
     if request.aoi is not None:
         places = area_places(request.aoi.stem, read_area(request.aoi))
     else:
@@ -153,21 +158,26 @@ def scan_places(
     of each scan that saw the ground (None where a period could not be observed). Nothing is
     stored."""
     periods = _periods(request)
+    find = _scene_finder(request)
     steps = len(periods) * len(places)
     done: list[tuple[PeriodScan, DetectionLayer | None, QuickLook | None]] = []
     with _cluster(request.scheduler):
         for period in periods:
             for place, area in places:
                 progress(f"scanning {place}, {period.label}", len(done), steps)
-                done.append(_scan_period(request, area, place, period))
+                found = find(area, place, period)
+                done.append(_scan_period(request, found, area, place, period))
         progress("scanned", steps, steps)
     return done
 
 
 def _scan_period(
-    request: ScanRequest, area: BaseGeometry, place: str, period: ObservationPeriod
+    request: ScanRequest,
+    found: stac.SceneSearch,
+    area: BaseGeometry,
+    place: str,
+    period: ObservationPeriod,
 ) -> tuple[PeriodScan, DetectionLayer | None, QuickLook | None]:
-    found = _scenes(request, area, place, period)
     gap = found.data_gap()
     if gap is not None:
         return PeriodScan(period.label, 0, 0, 0.0, 0.0, None, gap, place), None, None
@@ -197,6 +207,38 @@ def _scan_period(
         place=place,
     )
     return summary, layer, look
+
+
+SceneFinder = Callable[[BaseGeometry, str, ObservationPeriod], stac.SceneSearch]
+"""The scenes of one place (area, name) in one period."""
+
+
+def _check_source(request: ScanRequest) -> None:
+    if request.items is not None and request.images is not None:
+        raise InvalidInput(
+            "give the scenes either as a STAC catalog (--items) or as a folder of band files "
+            "(--images), not both",
+            field="--images",
+        )
+
+
+def _scene_finder(request: ScanRequest) -> SceneFinder:
+    """Where each period's scenes come from. A folder of band files is read once, here, and its
+    scenes filtered per place and period: its items are built from every file's header and
+    quality band, work not worth repeating per period."""
+    _check_source(request)
+    folder = request.images
+    if folder is None:
+        return lambda area, place, period: _scenes(request, area, place, period)
+    found = scene_files.find_scenes(folder)
+    return lambda area, place, period: stac.scene_search(
+        found,
+        source=str(folder),
+        aoi=area,
+        period=period,
+        max_cloud_cover=request.max_cloud_cover,
+        place=place,
+    )
 
 
 def _scenes(

@@ -1,0 +1,399 @@
+"""Compiled per-block kernels of the disturbance scan (numba, from the ``oresight[earth]`` extra).
+
+The score of a block used to be a chain of numpy operations, each a pass over the whole block
+with its own temporary: about 150 ns a pixel, most of it memory traffic. Here each pixel is
+read once, its features and the linear term computed row by row in the CPU's caches, and the
+texture (the local standard deviation of NDVI and BSI) kept in a ring of a few rows of window
+sums: about 20 ns a pixel. Beside it, the DN-to-reflectance rule of every sensor in one pass
+(:func:`affine_reflectance`) and the removal of specks by union-find labelling
+(:func:`without_specks`). The kernels release the GIL, so Dask's threads run them side by side,
+and write into arrays the caller allocates with numpy (which asks the kernel for huge pages, so
+a fresh block does not fault every 4 KiB).
+
+The arithmetic is the one :mod:`oresight.earth.disturbance` documents: features in float32
+(NaN where not observed, or where a normalised difference has a zero denominator), window sums
+in float64, added in a fixed order (never running sums), so that a pixel's value depends on its
+neighbourhood only and a Dask block and the whole array agree to the bit. Block edges are
+mirrored (the edge pixel repeated: SciPy's ``reflect``, numpy's ``symmetric``).
+
+This module imports numba at its top: import it through
+:func:`oresight.earth.extra.require_extra`, never directly from a module that must load without
+the extra. Kernels are compiled on first use and cached beside the module (numba's ``cache``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+FEATURE_COUNT = 8
+"""Coefficients of :func:`score_block`, in :data:`oresight.earth.disturbance.FEATURES` order."""
+
+# Every loop below runs along one row over a few 1-D arrays: LLVM vectorises loops of that
+# shape (8 float32 or 4 float64 lanes), and rows of a block stay in the CPU's caches.
+
+_jit = numba.njit(nogil=True, cache=True, error_model="numpy")
+"""Compiled once, cached on disk beside the module; the GIL released."""
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _normalised(a: Any, b: Any) -> Any:
+    """``(a - b) / (a + b)``, NaN where ``a + b`` is 0."""
+    total = a + b
+    return (a - b) / total if total != 0 else np.float32(np.nan)
+
+
+@_jit
+def _mirror(index: int, size: int) -> int:
+    """``index`` mirrored into ``[0, size)``, the edge pixel repeated (again and again when
+    ``size`` is smaller than the reach)."""
+    while index < 0 or index >= size:
+        index = -index - 1 if index < 0 else 2 * size - 1 - index
+    return index
+
+
+@_jit
+def _linear_row(
+    blue: Any,
+    green: Any,
+    red: Any,
+    nir: Any,
+    swir16: Any,
+    swir22: Any,
+    clear: Any,
+    weights: Any,
+    intercept: float,
+    dark_swir: float,
+    linear: Any,
+) -> None:
+    """The linear term of the six spectral features of one row (the texture comes later); NaN
+    where not observed or a band is NaN."""
+    zero = np.float32(0.0)
+    nan = np.float32(np.nan)
+    dark = np.float32(dark_swir)
+    start = np.float32(intercept)
+    w0, w1, w2 = np.float32(weights[0]), np.float32(weights[1]), np.float32(weights[2])
+    w3, w4, w5 = np.float32(weights[3]), np.float32(weights[4]), np.float32(weights[5])
+    for column in range(linear.shape[0]):
+        b = np.float32(blue[column])
+        g = np.float32(green[column])
+        r = np.float32(red[column])
+        n = np.float32(nir[column])
+        s1 = np.float32(swir16[column])
+        s2 = np.float32(swir22[column])
+        vegetation = _normalised(n, r)
+        bare = _normalised(s1 + r, n + b)
+        water = _normalised(g, s1)
+        turbidity = _normalised(r, g)
+        turbid_water = (water if water > zero else zero) * turbidity
+        turbid_water = turbid_water if water == water else nan
+        swir_nd = _normalised(s1, s2)
+        swir_nd = zero if s1 + s2 < dark else swir_nd  # NaN sums keep their NaN
+        value = start
+        value += w0 * vegetation if w0 != 0 else zero
+        value += w1 * bare if w1 != 0 else zero
+        value += w2 * water if w2 != 0 else zero
+        value += w3 * turbidity if w3 != 0 else zero
+        value += w4 * turbid_water if w4 != 0 else zero
+        value += w5 * swir_nd if w5 != 0 else zero
+        complete = (b + g + r + n + s1 + s2) == (b + g + r + n + s1 + s2)
+        linear[column] = value if (clear[column] > 0) & complete else nan
+
+
+@_jit
+def _vegetation_row(nir: Any, red: Any, clear: Any, values: Any) -> None:
+    """NDVI of one row into ``values`` (NaN where not observed)."""
+    nan = np.float32(np.nan)
+    for column in range(values.shape[0]):
+        vegetation = _normalised(np.float32(nir[column]), np.float32(red[column]))
+        values[column] = vegetation if clear[column] > 0 else nan
+
+
+@_jit
+def _bare_row(swir16: Any, red: Any, nir: Any, blue: Any, clear: Any, values: Any) -> None:
+    """BSI of one row into ``values`` (NaN where not observed)."""
+    nan = np.float32(np.nan)
+    for column in range(values.shape[0]):
+        soil = np.float32(swir16[column]) + np.float32(red[column])
+        cover = np.float32(nir[column]) + np.float32(blue[column])
+        values[column] = _normalised(soil, cover) if clear[column] > 0 else nan
+
+
+@_jit
+def _window_sums_row(row: Any, half: int, sums: Any, padded: Any, valid: Any) -> None:
+    """Window sums along one row of a feature (NaN left out): value, square and count into
+    ``sums[0:3]``; ``padded`` and ``valid`` are scratch rows ``2 * half`` longer."""
+    width = row.shape[0]
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    for column in range(width):
+        value = row[column]
+        seen = value == value
+        padded[half + column] = value if seen else zero
+        valid[half + column] = one if seen else zero
+    for column in range(-half, 0):
+        padded[half + column] = padded[half + _mirror(column, width)]
+        valid[half + column] = valid[half + _mirror(column, width)]
+    for column in range(width, width + half):
+        padded[half + column] = padded[half + _mirror(column, width)]
+        valid[half + column] = valid[half + _mirror(column, width)]
+    window = 2 * half + 1
+    # The default window as a constant, so that the compiler unrolls and vectorises it (3x
+    # faster than with the window known only at run time).
+    if window == 5:
+        _window_sums(sums, padded, valid, 5)
+    else:
+        _window_sums(sums, padded, valid, window)
+
+
+@_jit
+def _window_sums(sums: Any, padded: Any, valid: Any, window: int) -> None:
+    _window_sum(sums[0], padded, window)
+    _window_sum_of_squares(sums[1], padded, window)
+    _window_sum(sums[2], valid, window)
+
+
+@_jit
+def _window_sum(into: Any, row: Any, window: int) -> None:
+    """``into[c] = row[c] + row[c + 1] + ... + row[c + window - 1]`` in float64, added left to
+    right: the first three terms in one pass, then two a pass."""
+    width = into.shape[0]
+    if window == 1:
+        for column in range(width):
+            into[column] = np.float64(row[column])
+        return
+    for column in range(width):
+        a = np.float64(row[column])
+        b = np.float64(row[column + 1])
+        c = np.float64(row[column + 2])
+        into[column] = (a + b) + c
+    for offset in range(3, window, 2):
+        for column in range(width):
+            d = np.float64(row[column + offset])
+            e = np.float64(row[column + offset + 1])
+            into[column] = (into[column] + d) + e
+
+
+@_jit
+def _window_sum_of_squares(into: Any, row: Any, window: int) -> None:
+    """As :func:`_window_sum`, of the squares of ``row`` (squared in float64)."""
+    width = into.shape[0]
+    if window == 1:
+        for column in range(width):
+            a = np.float64(row[column])
+            into[column] = a * a
+        return
+    for column in range(width):
+        a = np.float64(row[column])
+        b = np.float64(row[column + 1])
+        c = np.float64(row[column + 2])
+        into[column] = (a * a + b * b) + c * c
+    for offset in range(3, window, 2):
+        for column in range(width):
+            d = np.float64(row[column + offset])
+            e = np.float64(row[column + offset + 1])
+            into[column] = (into[column] + d * d) + e * e
+
+
+@_jit
+def _vertical_sums(into: Any, ring: Any, slots: Any, window: int) -> None:
+    for quantity in range(6):  # a fixed order, as along the rows
+        _vertical_sum(into[quantity], ring, slots, quantity, window)
+
+
+@_jit
+def _vertical_sum(into: Any, ring: Any, slots: Any, quantity: int, window: int) -> None:
+    """The sums of ``ring[slot, quantity]`` over the first ``window`` ``slots``, added in their
+    order, three rows in the first pass, then two a pass (as :func:`_window_sum`)."""
+    width = into.shape[0]
+    a = ring[slots[0], quantity]
+    if window == 1:
+        into[:] = a
+        return
+    b = ring[slots[1], quantity]
+    c = ring[slots[2], quantity]
+    for column in range(width):
+        into[column] = (a[column] + b[column]) + c[column]
+    for offset in range(3, window, 2):
+        d = ring[slots[offset], quantity]
+        e = ring[slots[offset + 1], quantity]
+        for column in range(width):
+            into[column] = (into[column] + d[column]) + e[column]
+
+
+@_jit
+def _spread_row(total: Any, square: Any, count: Any, spread: Any) -> None:
+    """Standard deviation from a window's sums (float32; NaN where the window saw nothing)."""
+    nan = np.float32(np.nan)
+    for column in range(spread.shape[0]):
+        n = count[column]
+        mean = total[column] / n
+        variance = square[column] / n - mean * mean
+        value = np.float32(np.sqrt(variance if variance > 0 else 0.0))
+        spread[column] = value if n > 0 else nan
+
+
+@_jit
+def _score_row(values: Any, spreads: Any, weights: Any, limit: float) -> None:
+    """The linear term in ``values`` plus the texture's, clipped to ``±limit``, through the
+    logistic, in place."""
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    low, high = np.float32(-limit), np.float32(limit)
+    w6, w7 = np.float32(weights[6]), np.float32(weights[7])
+    for column in range(values.shape[0]):
+        value = values[column]
+        value += w6 * spreads[0, column] if w6 != 0 else zero
+        value += w7 * spreads[1, column] if w7 != 0 else zero
+        clipped = high if value > high else (low if value < low else value)
+        logistic = one / (one + np.exp(-clipped))
+        values[column] = logistic if value == value else value
+
+
+@_jit
+def score_block(
+    blue: NDArray[Any],
+    green: NDArray[Any],
+    red: NDArray[Any],
+    nir: NDArray[Any],
+    swir16: NDArray[Any],
+    swir22: NDArray[Any],
+    clear: NDArray[Any],
+    weights: NDArray[np.float64],
+    intercept: float,
+    dark_swir: float,
+    half: int,
+    limit: float,
+    score: NDArray[np.float32],
+) -> None:
+    """The disturbance score (float32 in [0, 1], NaN where not observed) of one block of the
+    six reflectance bands and ``clear_count`` into ``score`` (of the block's shape);
+    ``weights`` in FEATURES order, ``half`` the texture's half window, ``limit`` the clip of the
+    linear term.
+
+    Outputs are allocated by the caller, with numpy: numpy asks the kernel for huge pages for
+    large arrays, which saves a page fault every 4 KiB of a fresh block."""
+    height, width = blue.shape
+    window = 2 * half + 1
+    features = np.empty((2, width), dtype=np.float32)
+    padded = np.empty(width + 2 * half, dtype=np.float32)
+    valid = np.empty(width + 2 * half, dtype=np.float32)
+    ring = np.empty((window, 6, width), dtype=np.float64)  # window sums of recent rows
+    accumulated = np.empty((6, width), dtype=np.float64)
+    spreads = np.empty((2, width), dtype=np.float32)
+    slots = np.empty(window, dtype=np.int64)
+    done = -1
+    for row in range(height):
+        while done < min(row + half, height - 1):
+            done += 1
+            # The linear term waits in the score's own row until its texture is known.
+            _linear_row(
+                blue[done],
+                green[done],
+                red[done],
+                nir[done],
+                swir16[done],
+                swir22[done],
+                clear[done],
+                weights,
+                intercept,
+                dark_swir,
+                score[done],
+            )
+            _vegetation_row(nir[done], red[done], clear[done], features[0])
+            _bare_row(swir16[done], red[done], nir[done], blue[done], clear[done], features[1])
+            sums = ring[done % window]
+            _window_sums_row(features[0], half, sums[0:3], padded, valid)
+            _window_sums_row(features[1], half, sums[3:6], padded, valid)
+        for offset in range(window):
+            slots[offset] = _mirror(row + offset - half, height) % window
+        if window == 5:  # as along the rows
+            _vertical_sums(accumulated, ring, slots, 5)
+        else:
+            _vertical_sums(accumulated, ring, slots, window)
+        _spread_row(accumulated[0], accumulated[1], accumulated[2], spreads[0])
+        _spread_row(accumulated[3], accumulated[4], accumulated[5], spreads[1])
+        _score_row(score[row], spreads, weights, limit)
+
+
+@_jit
+def affine_reflectance(
+    dn: NDArray[Any],
+    add: float,
+    multiply: float,
+    shift: float,
+    divide: float,
+    fills: NDArray[Any],
+    out: NDArray[np.float32],
+) -> None:
+    """``((dn + add) * multiply + shift) / divide`` in float32, NaN where ``dn`` equals one of
+    ``fills`` (of ``dn``'s type): every sensor's DN-to-reflectance rule in one pass over a
+    contiguous block (any shape) into ``out`` (of its shape)."""
+    flat = dn.ravel()
+    converted_all = out.ravel()
+    a, m = np.float32(add), np.float32(multiply)
+    s, d = np.float32(shift), np.float32(divide)
+    nan = np.float32(np.nan)
+    first, second = fills[0], fills[-1]
+    for index in range(flat.shape[0]):
+        value = flat[index]
+        converted = ((np.float32(value) + a) * m + s) / d
+        converted_all[index] = nan if (value == first) | (value == second) else converted
+
+
+@_jit
+def without_specks(
+    mask: NDArray[np.bool_], min_pixels: int, labels: NDArray[np.int32], kept: NDArray[np.bool_]
+) -> None:
+    """``mask`` (2-D) without its groups of fewer than ``min_pixels`` True pixels that share an
+    edge (4-connectivity), into ``kept``: one labelling pass with union-find (each pixel joined
+    to the group above and to its left), then the group sizes, then the pixels of big enough
+    groups. ``labels`` is scratch of the mask's shape."""
+    height, width = mask.shape
+    # At most one group in two pixels (a checkerboard), so the table never grows.
+    parent = np.empty(height * width // 2 + 2, dtype=np.int32)
+    parent[0] = 0
+    count = 0
+    for row in range(height):
+        for column in range(width):
+            if not mask[row, column]:
+                labels[row, column] = 0
+                continue
+            up = labels[row - 1, column] if row > 0 else 0
+            left = labels[row, column - 1] if column > 0 else 0
+            if up == 0 and left == 0:
+                count += 1
+                parent[count] = count
+                labels[row, column] = count
+            elif up == 0 or left == 0 or up == left:
+                labels[row, column] = up if left == 0 else left
+            else:
+                a = _root(parent, up)
+                b = _root(parent, left)
+                low, high = (a, b) if a < b else (b, a)
+                parent[high] = low
+                labels[row, column] = low
+    sizes = np.zeros(count + 1, dtype=np.int64)
+    for label in range(1, count + 1):
+        parent[label] = _root(parent, label)
+    flat = labels.ravel()
+    for index in range(flat.shape[0]):
+        sizes[parent[flat[index]]] += 1
+    keep = np.zeros(count + 1, dtype=np.bool_)
+    for label in range(1, count + 1):
+        keep[label] = sizes[parent[label]] >= min_pixels
+    out = kept.ravel()
+    for index in range(flat.shape[0]):
+        out[index] = keep[flat[index]]
+
+
+@_jit
+def _root(parent: NDArray[np.int32], label: int) -> int:
+    """The root of ``label``'s group, halving the path on the way."""
+    while parent[label] != label:
+        parent[label] = parent[parent[label]]
+        label = parent[label]
+    return label
