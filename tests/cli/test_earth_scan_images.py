@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import shapely
 
+from oresight.earth.bands import SENSOR_BANDS, Sensor
 from oresight.earth.detections import DetectionLayer
 from oresight.sim.imagery import Acquisition, write_items
 from oresight.sim.scenes import later_scene, synthetic_scene
@@ -23,14 +24,11 @@ pytest.importorskip("odc.stac")
 pytest.importorskip("rasterio")
 
 CODES = {
-    "blue": "B02",
-    "green": "B03",
-    "red": "B04",
-    "nir": "B08",
-    "swir16": "B11",
-    "swir22": "B12",
-    "scl": "SCL",
+    band.common_name: band.name
+    for band in SENSOR_BANDS[Sensor.SENTINEL2_L2A]
+    if band.common_name in ("blue", "green", "red", "nir", "swir16", "swir22", "scl")
 }
+"""The simulator's file of each band (``blue.tif``) and the product's name of it (B02 ...)."""
 SCENES = {
     # catalog id: (acquired, product name with the baseline the simulator's DN were written for)
     "S2A_SYN_20230615": (

@@ -18,7 +18,7 @@ import pytest
 from shapely.geometry import box, shape
 
 from oresight.core.errors import InvalidInput
-from oresight.earth.bands import Sensor
+from oresight.earth.bands import SENSOR_BANDS, Sensor
 from oresight.earth.periods import parse_period
 
 pystac = pytest.importorskip("pystac")
@@ -48,15 +48,11 @@ pytestmark = [
 
 SPEC = SceneSpec(seed=7, height=120, width=120, scars=2, negatives_per_kind=1)
 S2_CODES = {
-    "blue": "B02",
-    "green": "B03",
-    "red": "B04",
-    "nir": "B08",
-    "swir16": "B11",
-    "swir22": "B12",
-    "scl": "SCL",
+    band.common_name: band.name
+    for band in SENSOR_BANDS[Sensor.SENTINEL2_L2A]
+    if band.common_name in ("blue", "green", "red", "nir", "swir16", "swir22", "scl")
 }
-"""The catalog's file of each band (``blue.tif``) and the product's name of it."""
+"""The catalog's file of each band (``blue.tif``) and the product's name of it (B02 ...)."""
 WHEN = datetime(2023, 6, 15, 8, 30, tzinfo=UTC)
 PRODUCT = "S2A_MSIL2A_20230615T083000_N0509_R064_T35LQC_20230615T120000"
 LANDSAT = "LC09_L2SP_171069_20240115_20240124_02_T1"

@@ -29,9 +29,6 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-FEATURE_COUNT = 8
-"""Coefficients of :func:`score_block`, in :data:`oresight.earth.disturbance.FEATURES` order."""
-
 # Every loop below runs along one row over a few 1-D arrays: LLVM vectorises loops of that
 # shape (8 float32 or 4 float64 lanes), and rows of a block stay in the CPU's caches.
 
