@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from measure import peak_rss_mb, rss_mb
+from measure import log, peak_rss_mb, rss_mb
 
 from oresight.sim.bulk import EVENTS_PER_CHAIN, KEY_FILE, PLANTED_KINDS, generate_bulk
 from oresight.store.database import init_workspace
@@ -64,13 +64,6 @@ PEER_CODES = (
 """The checks the pandas peer implements (mass balance: per transformation only)."""
 SIX_CHECKS = tuple(code.removeprefix("CUSTODY.").lower() for code in PEER_CODES)
 """The six by name: our rule is ``custody.<name>``, the peer's check ``<name>``."""
-
-_LOG_START = time.perf_counter()
-
-
-def log(message: str) -> None:
-    """Progress to stderr, with the seconds since start."""
-    print(f"[{time.perf_counter() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,7 @@ from typing import Any
 
 import measure
 import numpy as np
+from measure import log
 
 from oresight.earth.disturbance import (
     DEFAULT_MIN_PIXELS,
@@ -111,11 +112,6 @@ COMPARABILITY = (
     "and per pixel; the U-Net's IoU is per pixel on real, diverse mines worldwide. They are "
     "given as the scale of what published detectors achieve on real data."
 )
-
-
-def log(message: str, _start: float = time.perf_counter()) -> None:
-    """Progress to stderr, with the seconds since start."""
-    print(f"[{time.perf_counter() - _start:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,7 +52,7 @@ from typing import Any
 import measure
 import numpy as np
 import rasterio
-from measure import peak_rss_mb, rss_mb
+from measure import log, peak_rss_mb, rss_mb
 from rasterio.transform import from_origin
 
 from oresight.earth.bands import SENTINEL2_BOA_ADD_OFFSET, SENTINEL2_QUANTIFICATION, Sensor
@@ -94,13 +94,6 @@ BAND_NOTE = (
 Paths = dict[str, dict[str, Path]]
 """Band files by period, then by band."""
 Array = np.ndarray[Any, Any]
-
-_LOG_START = time.perf_counter()
-
-
-def log(message: str) -> None:
-    """Progress to stderr, with the seconds since start."""
-    print(f"[{time.perf_counter() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

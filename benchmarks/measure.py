@@ -1,4 +1,5 @@
-"""What every benchmark here measures the same way: peak and current memory, and the machine.
+"""What every benchmark here measures the same way: peak and current memory, the machine, and
+progress lines on stderr.
 
 Imported by the scripts beside it (``python benchmarks/trade.py`` puts this folder on the path,
 and so does each script's child process).
@@ -9,9 +10,18 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import sys
+import time
 from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
+
+_STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    """Progress to stderr, with the seconds since this module was imported (the run's start)."""
+    print(f"[{time.perf_counter() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def peak_rss_mb() -> float:

@@ -48,7 +48,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
-from measure import peak_rss_mb, rss_mb
+from measure import log, peak_rss_mb, rss_mb
 
 from oresight.trade.flows import FLOW_SCHEMA
 from oresight.trade.hs import critical_minerals_hs, mineral_of
@@ -104,13 +104,6 @@ KEYS = {
     "production": ["country", "mineral", "year", "verdict"],
 }
 """What identifies a flagged row of each analysis, and its verdict (the last key)."""
-
-_LOG_START = time.perf_counter()
-
-
-def log(message: str) -> None:
-    """Progress to stderr, with the seconds since start."""
-    print(f"[{time.perf_counter() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

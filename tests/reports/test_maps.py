@@ -131,19 +131,24 @@ def test_the_pdf_drawing_has_the_same_panels() -> None:
     assert sum(isinstance(s, DrawnPath) for s in drawing.contents) == 5
 
 
-def test_a_quicklook_is_drawn_under_the_footprints_cropped_to_the_frame(tmp_path: Path) -> None:
-    picture = tmp_path / "look.png"
-    Image.new("RGB", (200, 100), (10, 120, 10)).save(picture)
-    original = finding()
-    # The picture spans twice the frame's width: only its western half is drawn.
-    image = {"href": str(picture), "bounds": [10.0, 0.0, 10.4, 0.2]}
+def with_picture(original: Finding, image: dict[str, Any]) -> Finding:
+    """``original`` with ``image`` as the quick-look of every map in its evidence."""
     evidence = tuple(
         e.model_copy(update={"data": {**e.data, "map": {**e.data["map"], "image": image}}})
         if "map" in e.data
         else e
         for e in original.evidence
     )
-    drawn = finding_map(original.model_copy(update={"evidence": evidence}))
+    return original.model_copy(update={"evidence": evidence})
+
+
+def test_a_quicklook_is_drawn_under_the_footprints_cropped_to_the_frame(tmp_path: Path) -> None:
+    picture = tmp_path / "look.png"
+    Image.new("RGB", (200, 100), (10, 120, 10)).save(picture)
+    original = finding()
+    # The picture spans twice the frame's width: only its western half is drawn.
+    image = {"href": str(picture), "bounds": [10.0, 0.0, 10.4, 0.2]}
+    drawn = finding_map(with_picture(original, image))
     assert drawn is not None and all(p.picture is not None for p in drawn.panels)
     svg = ET.fromstring(map_svg(drawn))
     images = list(svg.iter(f"{SVG}image"))
@@ -164,11 +169,5 @@ def test_a_picture_that_cannot_be_read_is_left_out(tmp_path: Path, kind: str) ->
         picture.write_text("hello")
     original = finding()
     image = {"href": str(picture), "bounds": [10.0, 0.0, 10.2, 0.2]}
-    evidence = tuple(
-        e.model_copy(update={"data": {**e.data, "map": {**e.data["map"], "image": image}}})
-        if "map" in e.data
-        else e
-        for e in original.evidence
-    )
-    drawn = finding_map(original.model_copy(update={"evidence": evidence}))
+    drawn = finding_map(with_picture(original, image))
     assert drawn is not None and all(p.picture is None for p in drawn.panels)

@@ -273,9 +273,7 @@ def new_disturbance(
     """
     _check_same_grid(before, after)
     limit = DEFAULT_MODEL.threshold if threshold is None else threshold
-    was_clear = before.notnull() & ~(before >= limit)
-    new = disturbed(after, limit, min_pixels=min_pixels) & was_clear
-    return remove_specks(new, min_pixels)
+    return _newly(before, disturbed(after, limit, min_pixels=min_pixels), limit, min_pixels)
 
 
 def new_ground(before: DisturbanceScan, after: DisturbanceScan) -> xr.DataArray:
@@ -283,8 +281,16 @@ def new_ground(before: DisturbanceScan, after: DisturbanceScan) -> xr.DataArray:
     computed by its scan, so not computed again) where ``before`` observed the ground below
     ``after``'s threshold, specks left by the difference removed."""
     _check_same_grid(before.score, after.score)
-    was_clear = before.score.notnull() & ~(before.score >= after.threshold)
-    return remove_specks(after.disturbed & was_clear, after.min_pixels)
+    return _newly(before.score, after.disturbed, after.threshold, after.min_pixels)
+
+
+def _newly(
+    before: xr.DataArray, disturbed_after: xr.DataArray, limit: float, min_pixels: int
+) -> xr.DataArray:
+    """The pixels of ``disturbed_after`` that ``before`` (a score) saw below ``limit``, specks
+    left by the difference removed."""
+    was_clear = before.notnull() & ~(before >= limit)
+    return remove_specks(disturbed_after & was_clear, min_pixels)
 
 
 def scan(

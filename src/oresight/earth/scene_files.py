@@ -58,10 +58,6 @@ _NAMING = {
     Sensor.SENTINEL2_L2A: stac.AssetNaming.PRODUCT_NAME,
     Sensor.LANDSAT_C2_L2: stac.AssetNaming.COMMON_NAME,
 }
-_EXTENSIONS = [
-    "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
-    "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +333,7 @@ def _stac_item(
     feature = {
         "type": "Feature",
         "stac_version": "1.0.0",
-        "stac_extensions": _EXTENSIONS,
+        "stac_extensions": list(stac.ITEM_EXTENSIONS),
         "id": product.id,
         "collection": _COLLECTIONS[sensor],
         "bbox": bbox,

@@ -100,6 +100,12 @@ class AssetNaming(StrEnum):
     Sentinel-2)."""
 
 
+ITEM_EXTENSIONS = (
+    "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
+    "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
+)
+"""The STAC extensions of the items oresight writes (``eo:cloud_cover``, ``proj:`` grids)."""
+
 ASSET_KEYS: dict[tuple[Sensor, AssetNaming], dict[str, str]] = {
     (Sensor.SENTINEL2_L2A, AssetNaming.COMMON_NAME): {
         b.common_name: b.common_name for b in SENSOR_BANDS[Sensor.SENTINEL2_L2A]

@@ -23,6 +23,7 @@ import numpy as np
 import pyproj
 
 from oresight.earth.extra import require_extra
+from oresight.earth.stac import ITEM_EXTENSIONS
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -97,10 +98,7 @@ def _write_scene(acquisition: Acquisition, folder: Path) -> dict[str, Any]:
     return {
         "type": "Feature",
         "stac_version": "1.0.0",
-        "stac_extensions": [
-            "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
-            "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
-        ],
+        "stac_extensions": list(ITEM_EXTENSIONS),
         "id": acquisition.scene_id,
         "collection": "sentinel-2-l2a",
         "bbox": bbox,
