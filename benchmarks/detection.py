@@ -21,12 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from measure import log
 
 from oresight.core.custody import CustodyEvent
 from oresight.core.findings import Finding
@@ -45,13 +46,6 @@ from oresight.workflows.ingest import ingest_files, parse_file
 TARGET_PRECISION = 0.95
 TARGET_RECALL = 0.95
 TARGET_CODES = tuple(kind.code.value for kind in CUSTODY_PROBLEMS)
-
-_LOG_START = time.perf_counter()
-
-
-def log(message: str) -> None:
-    """Progress to stderr, with the seconds since start."""
-    print(f"[{time.perf_counter() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def read_inputs(key: AnswerKey) -> AnalysisInputs:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
+from measure import log
 
 from oresight.ledger import merkle, tree
 from oresight.store.database import init_workspace
@@ -50,13 +51,6 @@ try:
     import pymerkle  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - a friendly message instead of a traceback
     sys.exit("benchmarks/ledger.py needs pymerkle 7: pip install -e '.[bench]'")
-
-_LOG_START = time.perf_counter()
-
-
-def log(message: str) -> None:
-    """Progress to stderr, with the seconds since start."""
-    print(f"[{time.perf_counter() - _LOG_START:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def entry(index: int) -> tuple[str, bytes]:
