@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from oresight.core.errors import InvalidInput
+from oresight.earth.bands import sentinel2_l2a_rule
 from oresight.earth.disturbance import (
     DEFAULT_MODEL,
     REFLECTANCE_BANDS,
@@ -335,3 +336,59 @@ def test_speck_removal_agrees_with_scipy_labelling() -> None:
             keep[0] = False
             result = remove_specks(_grid(mask), min_pixels).values
             assert np.array_equal(result, keep[labels]), (density, min_pixels)
+
+
+def _as_dn(composite: Any, offset: int) -> Any:
+    """The composite's reflectance as Sentinel-2 L2A DN of processing baseline 04.00 (uint16,
+    ``(reflectance * 10000) - offset``), 0 (the fill) where never observed."""
+    observed = composite["clear_count"].values > 0
+    dn = {
+        band: (
+            ("y", "x"),
+            np.where(
+                observed,
+                np.clip(np.round(composite[band].values * 10_000) - offset, 1, 65_535),
+                0,
+            ).astype(np.uint16),
+        )
+        for band in REFLECTANCE_BANDS
+    }
+    return xr.Dataset(dn | {"clear_count": composite["clear_count"]}, attrs=composite.attrs)
+
+
+def test_dn_converted_in_the_scan_give_what_reflectance_gives(scene: SyntheticScene) -> None:
+    # The scan reads DN with the rules of reflectance_rules, the same numbers as converting
+    # them first, in memory and in chunks of any shape (rows fewer than the overlap too).
+    offset = -1000
+    dn = _as_dn(scene.composite, offset)
+    rules = {band: sentinel2_l2a_rule(offset) for band in REFLECTANCE_BANDS}
+    reflectance = xr.Dataset(
+        {band: rules[band].apply(dn[band]) for band in REFLECTANCE_BANDS}
+        | {"clear_count": dn["clear_count"]}
+    )
+    expected = scan(reflectance)
+    assert expected.disturbed.values.sum() > 0
+    for chunks in (None, {"y": 128, "x": 200}, {"y": 3, "x": -1}):
+        source = dn if chunks is None else dn.chunk(chunks)
+        scanned = scan(source, rules=rules)
+        assert np.array_equal(scanned.score.values, expected.score.values, equal_nan=True)
+        assert np.array_equal(scanned.disturbed.values, expected.disturbed.values)
+    score = disturbance_score(dn.chunk({"y": 100}), rules=rules)
+    assert np.array_equal(score.values, expected.score.values, equal_nan=True)
+
+
+def test_dn_fills_and_missing_rules_in_the_scan() -> None:
+    shape = (6, 7)
+    dn = xr.Dataset(
+        {band: (("y", "x"), np.full(shape, 2500, dtype=np.uint16)) for band in REFLECTANCE_BANDS}
+        | {"clear_count": (("y", "x"), np.ones(shape, dtype=np.uint16))}
+    )
+    dn["red"].values[1, 2] = 0  # the sensor's fill
+    dn["nir"].values[4, 4] = 65_535  # the file's nodata
+    rules = {band: sentinel2_l2a_rule(-1000, nodata=65_535) for band in REFLECTANCE_BANDS}
+    score = disturbance_score(dn, rules=rules).values
+    assert np.isnan(score[1, 2]) and np.isnan(score[4, 4])
+    assert np.isfinite(score).sum() == score.size - 2
+    with pytest.raises(InvalidInput, match="no reflectance rule for swir22") as caught:
+        scan(dn, rules={band: rules[band] for band in REFLECTANCE_BANDS[:-1]})
+    assert caught.value.field == "rules"

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from oresight.core.errors import InvalidInput
 from oresight.earth.extra import require_extra
@@ -160,54 +161,70 @@ def sentinel2_l2a_reflectance(
 
     Get ``boa_add_offset`` from :func:`sentinel2_boa_offset` for each product.
     """
-    return affine_reflectance(
-        dn, add=boa_add_offset, divide=SENTINEL2_QUANTIFICATION, nodata=nodata
-    )
+    return sentinel2_l2a_rule(boa_add_offset, nodata=nodata).apply(dn)
 
 
-def affine_reflectance(
-    dn: RasterT,
-    *,
-    add: float = 0.0,
-    multiply: float = 1.0,
-    shift: float = 0.0,
-    divide: float = 1.0,
-    nodata: float | None = None,
-) -> RasterT:
+def sentinel2_l2a_rule(boa_add_offset: int, *, nodata: float | None = None) -> AffineRule:
+    """The rule of :func:`sentinel2_l2a_reflectance`."""
+    return AffineRule(add=boa_add_offset, divide=SENTINEL2_QUANTIFICATION, nodata=nodata)
+
+
+@dataclass(frozen=True, slots=True)
+class AffineRule:
     """``((DN + add) * multiply + shift) / divide`` as float32 (each step in float32), NaN where
     DN is 0 (every sensor's fill value) or ``nodata``: the form of every reflectance rule here.
 
-    One compiled pass per block (:func:`oresight.earth.kernels.affine_reflectance`) instead of
-    a numpy pass per step; numpy arrays give numpy, DataArrays (in memory or on Dask) give a
-    DataArray of the same kind and coordinates, without the DN's attributes.
+    :meth:`apply` converts DN; :func:`oresight.earth.disturbance.scan` takes the rules of DN
+    bands and converts them as it reads them, without writing the reflectance out.
     """
-    kernels = require_extra("oresight.earth.kernels")
 
-    def convert(block: Any) -> Any:
-        values = np.ascontiguousarray(block)
-        fills = [0] if nodata is None else [0, nodata]
-        if values.dtype.kind in "ui" and all(float(f).is_integer() for f in fills):
-            # Compared as integers of the DN's own type, where the nodata is one of them.
-            limits = np.iinfo(values.dtype)
-            fills = [f for f in fills if limits.min <= f <= limits.max] or [0]
-            typed = np.array(fills, dtype=values.dtype)
+    add: float = 0.0
+    multiply: float = 1.0
+    shift: float = 0.0
+    divide: float = 1.0
+    nodata: float | None = None
+
+    @property
+    def terms(self) -> tuple[float, float, float, float]:
+        """``(add, multiply, shift, divide)``."""
+        return (self.add, self.multiply, self.shift, self.divide)
+
+    def fills(self, dtype: Any) -> NDArray[Any]:
+        """The two DN values read as "no data" (the second may repeat the first), of ``dtype``
+        where the DN are integers and the fills are among them (compared as integers of the
+        DN's own type), else float64."""
+        fills = [0.0] if self.nodata is None else [0.0, float(self.nodata)]
+        kind = np.dtype(dtype)
+        if kind.kind in "ui" and all(value.is_integer() for value in fills):
+            limits = np.iinfo(kind)
+            fills = [value for value in fills if limits.min <= value <= limits.max] or [0.0]
+            return np.array([fills[0], fills[-1]], dtype=kind)
+        return np.array([fills[0], fills[-1]], dtype=np.float64)
+
+    def apply(self, dn: RasterT) -> RasterT:
+        """Reflectance of ``dn``: one compiled pass per block
+        (:func:`oresight.earth.kernels.affine_reflectance`) instead of a numpy pass per step;
+        numpy arrays give numpy, DataArrays (in memory or on Dask) give a DataArray of the same
+        kind and coordinates, without the DN's attributes."""
+        kernels = require_extra("oresight.earth.kernels")
+
+        def convert(block: Any) -> Any:
+            values = np.ascontiguousarray(block)
+            out = np.empty(values.shape, dtype=np.float32)
+            kernels.affine_reflectance(values, *self.terms, self.fills(values.dtype), out)
+            return out
+
+        if isinstance(dn, np.ndarray):
+            converted: RasterT = convert(dn)
+            return converted
+        data = dn.data
+        if hasattr(data, "map_blocks"):
+            result = data.map_blocks(convert, dtype=np.float32, meta=np.array((), dtype=np.float32))
         else:
-            typed = np.array(fills, dtype=np.float64)
-        out = np.empty(values.shape, dtype=np.float32)
-        kernels.affine_reflectance(values, add, multiply, shift, divide, typed, out)
-        return out
-
-    if isinstance(dn, np.ndarray):
-        converted: RasterT = convert(dn)
-        return converted
-    data = dn.data
-    if hasattr(data, "map_blocks"):
-        result = data.map_blocks(convert, dtype=np.float32, meta=np.array((), dtype=np.float32))
-    else:
-        result = convert(np.asarray(data))
-    reflectance: RasterT = dn.copy(data=result)
-    reflectance.attrs = {}
-    return reflectance
+            result = convert(np.asarray(data))
+        reflectance: RasterT = dn.copy(data=result)
+        reflectance.attrs = {}
+        return reflectance
 
 
 # --- Landsat Collection 2 Level-2 -----------------------------------------------------------------
@@ -219,9 +236,12 @@ LANDSAT_C2_SR_OFFSET = -0.2
 def landsat_c2_surface_reflectance(dn: RasterT, *, nodata: float | None = None) -> RasterT:
     """Surface reflectance of Landsat Collection 2 Level-2 ``SR_B*`` DN (float32; NaN at fill 0
     or ``nodata``): ``DN * 0.0000275 - 0.2``."""
-    return affine_reflectance(
-        dn, multiply=LANDSAT_C2_SR_SCALE, shift=LANDSAT_C2_SR_OFFSET, nodata=nodata
-    )
+    return landsat_c2_rule(nodata=nodata).apply(dn)
+
+
+def landsat_c2_rule(*, nodata: float | None = None) -> AffineRule:
+    """The rule of :func:`landsat_c2_surface_reflectance`."""
+    return AffineRule(multiply=LANDSAT_C2_SR_SCALE, shift=LANDSAT_C2_SR_OFFSET, nodata=nodata)
 
 
 # --- Landsat Level-1 MTL and TOA reflectance ------------------------------------------------------
@@ -345,6 +365,12 @@ def landsat_l1_toa_reflectance(
     """Top-of-atmosphere reflectance of Landsat Level-1 DN of band number ``band``, corrected for
     the sun elevation (float32; NaN where DN is 0, the fill value, or ``nodata``):
     ``(DN * REFLECTANCE_MULT + REFLECTANCE_ADD) / sin(sun elevation)``."""
+    return landsat_l1_rule(mtl, band, nodata=nodata).apply(dn)
+
+
+def landsat_l1_rule(mtl: LandsatMtl, band: int, *, nodata: float | None = None) -> AffineRule:
+    """The rule of :func:`landsat_l1_toa_reflectance`; an error naming the MTL file where it has
+    no rescaling for ``band``."""
     if band not in mtl.reflectance_mult:
         raise InvalidInput(
             f"no reflectance rescaling for band {band}; the file has bands "
@@ -354,7 +380,7 @@ def landsat_l1_toa_reflectance(
         )
     sine = math.sin(math.radians(mtl.sun_elevation_deg))
     mult, add = mtl.reflectance_mult[band], mtl.reflectance_add[band]
-    return affine_reflectance(dn, multiply=mult, shift=add, divide=sine, nodata=nodata)
+    return AffineRule(multiply=mult, shift=add, divide=sine, nodata=nodata)
 
 
 def _mtl_float(group: Mapping[str, str], key: str, source: str) -> float:

@@ -32,18 +32,24 @@ pixels are not mines, and 10 pixels at 10 m (0.1 ha) are below the smallest scar
 reporting.
 
 **Scale.** Everything works on numpy-backed and Dask-backed xarray alike, and gives the same
-numbers. The score and the speck removal are compiled kernels (:mod:`oresight.earth.kernels`,
-numba): one pass over a block each, a few tens of nanoseconds a pixel, where the same
-arithmetic as a chain of numpy operations took about 150. :func:`scan` runs both on each block
-in one ``map_overlap`` whose overlap covers the texture's half window and ``min_pixels - 1``
-more (a group of fewer pixels cannot reach further), so the same code runs on a
-``dask.distributed`` cluster. :func:`disturbance_features` computes the features with numpy
-array maths, for fitting the model and looking at what it sees; a test holds the kernel to it.
+numbers. The score and the speck removal are one compiled kernel (:mod:`oresight.earth.kernels`,
+numba): one pass over a block, about 25 ns a pixel, where the same arithmetic as a chain of
+numpy operations took about 150. Under Dask a block is a strip of whole rows (a composite
+chunked otherwise is rechunked to them), given the rows of the strips above and below that the
+texture's half window and ``min_pixels - 1`` more cover (a group of fewer pixels cannot reach
+further): one task a strip, the same code on a ``dask.distributed`` cluster, and only those
+rows travel between workers. DN bands can be scanned with their reflectance rules
+(:func:`scan`'s ``rules``), converted as they are read. :func:`disturbance_features` computes
+the features with numpy array maths, for fitting the model and looking at what it sees; a test
+holds the kernel to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +57,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from oresight.core.errors import InvalidInput
+from oresight.earth.bands import AffineRule
 from oresight.earth.extra import require_extra
 from oresight.earth.indices import (
     NIR_NAMES,
@@ -177,55 +184,23 @@ def disturbance_features(composite: xr.Dataset, *, window: int = DEFAULT_WINDOW)
 
 
 def disturbance_score(
-    composite: xr.Dataset, *, model: DisturbanceModel = DEFAULT_MODEL
+    composite: xr.Dataset,
+    *,
+    model: DisturbanceModel = DEFAULT_MODEL,
+    rules: Mapping[str, AffineRule] | None = None,
 ) -> xr.DataArray:
     """The score in [0, 1] of every pixel (float32), NaN where ``clear_count`` is 0 or a band is
-    NaN. Lazy when the composite is Dask-backed.
+    NaN. Lazy when the composite is Dask-backed; ``rules`` as for :func:`scan`.
 
     The whole computation (reflectance masked, features, texture, logistic) runs as one
-    compiled kernel per block (:func:`oresight.earth.kernels.score_block`, with ``map_overlap``
-    and the texture's half window of overlap under Dask): one task per block rather than one
-    per operation, and the same kernel on a whole array, so both give the same numbers."""
-    names = _band_names(composite)
-    arrays = [composite[names[band]].data for band in (*REFLECTANCE_BANDS, "clear_count")]
-    template = composite["clear_count"]
-    if template.chunks is None:
-        data = _score_block(*(np.asarray(a) for a in arrays), model=model)
-    else:
-        dask_array = require_extra("dask.array")
-        data = dask_array.map_overlap(
-            _score_block,
-            *arrays,
-            depth=model.window // 2,
-            boundary="reflect",
-            dtype=np.float32,
-            meta=np.array((), dtype=np.float32),
-            model=model,
-        )
-    score: xr.DataArray = template.copy(data=data)
+    compiled kernel per block (:func:`oresight.earth.kernels.scan_strip`, given the rows of the
+    blocks above and below within the texture's half window under Dask): one task per block
+    rather than one per operation, and the same kernel on a whole array, so both give the same
+    numbers."""
+    data = _scanned(composite, model=model, threshold=math.nan, min_pixels=1, rules=rules)
+    score: xr.DataArray = composite["clear_count"].copy(data=data)
     score.name = "disturbance_score"
     score.attrs = {"period": composite.attrs.get("period", "")}
-    return score
-
-
-def _score_block(*arrays: NDArray[Any], model: DisturbanceModel) -> NDArray[np.float32]:
-    """The score of one block of the six reflectance bands and ``clear_count`` (see
-    :func:`disturbance_score`): the compiled kernel of :mod:`oresight.earth.kernels`."""
-    kernels = require_extra("oresight.earth.kernels")
-    weights = np.array([model.weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
-    *bands, clear = arrays
-    score = np.empty(np.shape(clear), dtype=np.float32)
-    # One type signature, so that the kernel is compiled once (about 20 s, then cached).
-    kernels.score_block(
-        *(np.ascontiguousarray(band, dtype=np.float32) for band in bands),
-        (np.asarray(clear) > 0).view(np.uint8),
-        weights,
-        float(model.intercept),
-        DARK_SWIR,
-        model.window // 2,
-        LOGIT_LIMIT,
-        score,
-    )
     return score
 
 
@@ -299,33 +274,22 @@ def scan(
     model: DisturbanceModel = DEFAULT_MODEL,
     threshold: float | None = None,
     min_pixels: int = DEFAULT_MIN_PIXELS,
+    rules: Mapping[str, AffineRule] | None = None,
 ) -> DisturbanceScan:
     """Score ``composite`` and clean its mask; the period is ``composite.attrs["period"]``.
 
     The score and the cleaned mask are the same numbers as :func:`disturbance_score` and
-    :func:`disturbed` of it, computed in one pass: under Dask one ``map_overlap`` whose overlap
-    covers both the texture's half window and the reach of a speck."""
+    :func:`disturbed` of it, computed in one pass: under Dask, one task a block, given the rows
+    of the blocks above and below that the texture's half window and the reach of a speck
+    cover.
+
+    The composite's bands are reflectance, or with ``rules`` (by band variable:
+    :func:`oresight.earth.rasters.reflectance_rules`) DN that the scan converts as it reads
+    them, the same numbers as :func:`~oresight.earth.rasters.to_reflectance` without writing
+    the reflectance out."""
     limit = model.threshold if threshold is None else threshold
-    names = _band_names(composite)
-    arrays = [composite[names[band]].data for band in (*REFLECTANCE_BANDS, "clear_count")]
-    template = composite["clear_count"]
-    options: dict[str, Any] = {"model": model, "limit": limit, "min_pixels": min_pixels}
-    if template.chunks is None:
-        data = _scan_block(*(np.asarray(a) for a in arrays), **options)
-    else:
-        dask_array = require_extra("dask.array")
-        data = dask_array.map_overlap(
-            _scan_block,
-            *arrays,
-            depth=model.window // 2 + max(min_pixels - 1, 0),
-            # No padding at the array's edges: the kernel mirrors there itself, as on a whole
-            # array, and specks are not joined to their mirror images.
-            boundary="none",
-            dtype=np.float32,
-            meta=np.array((), dtype=np.float32),
-            **options,
-        )
-    signed = template.copy(data=data)
+    data = _scanned(composite, model=model, threshold=limit, min_pixels=min_pixels, rules=rules)
+    signed = composite["clear_count"].copy(data=data)
     score = abs(signed)
     score.name = "disturbance_score"
     score.attrs = {"period": composite.attrs.get("period", "")}
@@ -339,17 +303,200 @@ def scan(
     )
 
 
-def _scan_block(
-    *arrays: NDArray[Any], model: DisturbanceModel, limit: float, min_pixels: int
+def _scanned(
+    composite: xr.Dataset,
+    *,
+    model: DisturbanceModel,
+    threshold: float,
+    min_pixels: int,
+    rules: Mapping[str, AffineRule] | None,
+) -> Any:
+    """The score of every pixel, negated where the cleaned mask holds (see
+    :func:`oresight.earth.kernels.scan_strip`; no mask where ``threshold`` is NaN): numpy for
+    an in-memory composite, a Dask array of full-width strips for a Dask-backed one."""
+    names = _band_names(composite)
+    arrays = [composite[names[band]].data for band in (*REFLECTANCE_BANDS, "clear_count")]
+    converting = _conversion(composite, names, rules)
+    masking = not math.isnan(threshold)
+    reach = max(min_pixels - 1, 0) if masking else 0
+    options: dict[str, Any] = {
+        "model": model,
+        "threshold": threshold,
+        "min_pixels": min_pixels,
+        "converting": converting,
+    }
+    if composite["clear_count"].chunks is None:
+        blocks = [np.asarray(a) for a in arrays]
+        return _scan_strip(*blocks, *(b[:0] for b in blocks), *(b[:0] for b in blocks), **options)
+    return _in_strips(_scan_strip, arrays, model.window // 2 + reach, np.float32, **options)
+
+
+Conversion = tuple[NDArray[np.float64], tuple[float | None, ...]]
+"""Each band's ``(add, multiply, shift, divide)`` and nodata."""
+
+
+def _conversion(
+    composite: xr.Dataset, names: Mapping[str, str], rules: Mapping[str, AffineRule] | None
+) -> Conversion | None:
+    """The rules of the six bands as the kernel takes them; None for reflectance."""
+    if rules is None:
+        return None
+    missing = [names[band] for band in REFLECTANCE_BANDS if names[band] not in rules]
+    if missing:
+        raise InvalidInput(
+            f"no reflectance rule for {', '.join(missing)}; rules were given for "
+            f"{', '.join(rules) or 'none'}",
+            field="rules",
+        )
+    chosen = [rules[names[band]] for band in REFLECTANCE_BANDS]
+    terms = np.array([rule.terms for rule in chosen], dtype=np.float64)
+    return terms, tuple(rule.nodata for rule in chosen)
+
+
+def _scan_strip(
+    *blocks: NDArray[Any],
+    model: DisturbanceModel,
+    threshold: float,
+    min_pixels: int,
+    converting: Conversion | None,
 ) -> NDArray[np.float32]:
-    """The score of a block with the sign of its disturbed pixels flipped: ``-score`` where the
-    cleaned mask holds (a score there is at least ``limit`` > 0, so the sign is free and the
-    flip exact), ``score`` elsewhere; one array carries both."""
-    score = _score_block(*arrays, model=model)
-    with np.errstate(invalid="ignore"):
-        mask = _without_specks(score >= limit, min_pixels) if min_pixels > 1 else score >= limit
-    np.negative(score, out=score, where=mask)
-    return score
+    """:func:`oresight.earth.kernels.scan_strip` of one block: ``blocks`` are the six bands
+    and ``clear_count`` of the block, then of the rows above it, then of the rows below."""
+    kernels = require_extra("oresight.earth.kernels")
+    bands, above, below = (blocks[at : at + 6] for at in (0, 7, 14))
+    clear, clear_above, clear_below = (_clear_rows(blocks[at]) for at in (6, 13, 20))
+    if converting is None:
+        # Reflectance: one type, float32, so that the kernel is compiled for few signatures.
+        bands, above, below = (_rows(group, np.float32) for group in (bands, above, below))
+        terms = np.tile(np.array([0.0, 1.0, 0.0, 1.0]), (6, 1))
+        fills = np.full((6, 2), np.nan)
+    else:
+        terms, nodata = converting
+        kind = np.result_type(*bands)
+        bands, above, below = (_rows(group, kind) for group in (bands, above, below))
+        fills = np.array([AffineRule(nodata=value).fills(kind) for value in nodata])
+    weights = np.array([model.weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+    height, width = bands[0].shape
+    top = above[0].shape[0]
+    total = top + height + below[0].shape[0]
+    out = np.empty((height, width), dtype=np.float32)
+    halo = np.empty((total - height, width), dtype=np.float32)
+    grouping = not math.isnan(threshold) and min_pixels > 1
+    labels = _scratch_labels((total, width) if grouping else (0, 0))
+    kernels.scan_strip(
+        bands,
+        above,
+        below,
+        clear,
+        clear_above,
+        clear_below,
+        terms,
+        fills,
+        weights,
+        float(model.intercept),
+        DARK_SWIR,
+        model.window // 2,
+        LOGIT_LIMIT,
+        threshold,
+        min_pixels,
+        out,
+        halo,
+        labels,
+    )
+    return out
+
+
+def _rows(group: Sequence[NDArray[Any]], kind: Any) -> tuple[NDArray[Any], ...]:
+    """The arrays of ``group`` as C-contiguous arrays of ``kind`` (no copy where they are)."""
+    return tuple(np.ascontiguousarray(block, dtype=kind) for block in group)
+
+
+def _clear_rows(block: NDArray[Any]) -> NDArray[Any]:
+    values = np.ascontiguousarray(block)
+    return values.view(np.uint8) if values.dtype == np.bool_ else values
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch_labels(shape: tuple[int, int]) -> NDArray[np.int32]:
+    """An int32 scratch array of ``shape``, kept for the thread's next block: a fresh one of a
+    whole strip costs the kernel a page of zeros per page, each time."""
+    size = shape[0] * shape[1]
+    held: NDArray[np.int32] | None = getattr(_SCRATCH, "labels", None)
+    if held is None or held.size < size:
+        held = np.empty(size, dtype=np.int32)
+        _SCRATCH.labels = held
+    return held[:size].reshape(shape)
+
+
+def _in_strips(
+    function: Callable[..., NDArray[Any]],
+    arrays: Sequence[Any],
+    depth: int,
+    dtype: Any,
+    **options: Any,
+) -> Any:
+    """``function`` of each block of ``arrays`` (2-D Dask arrays of one grid), rechunked to
+    strips of full rows, with the ``depth`` rows above and below it: a task a strip, given the
+    strip, then the rows above, then the rows below, of every array in turn (no rows at the
+    raster's edges).
+
+    Unlike ``map_overlap``, nothing is copied into one padded array: the neighbours' rows are
+    views of their blocks, and only ``depth`` rows of each travel between workers."""
+    dask_array = require_extra("dask.array")
+    strips = [dask_array.asarray(a).rechunk({1: -1}) for a in arrays]
+    strips = list(dask_array.core.unify_chunks(*(x for a in strips for x in (a, "yx")))[1])
+    starts = np.cumsum((0, *strips[0].chunks[0]))
+    aboves = [_halo(a, starts, depth, above=True) for a in strips]
+    belows = [_halo(a, starts, depth, above=False) for a in strips]
+    return dask_array.map_blocks(
+        _strip_task,
+        *strips,
+        *aboves,
+        *belows,
+        dtype=dtype,
+        meta=np.array((), dtype=dtype),
+        chunks=strips[0].chunks,
+        function=function,
+        count=len(strips),
+        last=len(starts) - 2,
+        **options,
+    )
+
+
+def _halo(array: Any, starts: NDArray[Any], depth: int, *, above: bool) -> Any:
+    """The ``depth`` rows above (or below) each strip of ``array``, a chunk a strip, stacked
+    into one Dask array; at the raster's edges, where there are none, a row of the strip
+    itself stands in (Dask keeps no empty chunks), which :func:`_strip_task` drops."""
+    dask_array = require_extra("dask.array")
+    height = int(starts[-1])
+    pieces = []
+    for start, stop in itertools.pairwise(int(x) for x in starts):
+        rows = (max(start - depth, 0), start) if above else (stop, min(stop + depth, height))
+        if rows[0] == rows[1]:
+            rows = (start, start + 1) if above else (stop - 1, stop)
+        piece = array[rows[0] : rows[1]]
+        pieces.append(piece.rechunk({0: -1}) if len(piece.chunks[0]) > 1 else piece)
+    return dask_array.concatenate(pieces, axis=0)
+
+
+def _strip_task(
+    *blocks: NDArray[Any],
+    function: Callable[..., NDArray[Any]],
+    count: int,
+    last: int,
+    block_id: tuple[int, int],
+    **options: Any,
+) -> NDArray[Any]:
+    """``function`` of a strip's blocks, the rows above and the rows below, without the stand-in
+    rows of the raster's first and last strips."""
+    strips, aboves, belows = blocks[:count], blocks[count : 2 * count], blocks[2 * count :]
+    if block_id[0] == 0:
+        aboves = tuple(rows[:0] for rows in aboves)
+    if block_id[0] == last:
+        belows = tuple(rows[:0] for rows in belows)
+    return function(*strips, *aboves, *belows, **options)
 
 
 def remove_specks(mask: xr.DataArray, min_pixels: int) -> xr.DataArray:
@@ -357,15 +504,11 @@ def remove_specks(mask: xr.DataArray, min_pixels: int) -> xr.DataArray:
     if min_pixels <= 1:
         return mask
     if mask.chunks is None:
-        return mask.copy(data=_without_specks(np.asarray(mask.data), min_pixels))
-    cleaned = mask.data.map_overlap(
-        _without_specks,
-        depth=min_pixels - 1,
-        boundary="none",
-        dtype=bool,
-        meta=np.array((), dtype=bool),
-        min_pixels=min_pixels,
-    )
+        block = np.asarray(mask.data)
+        if block.ndim != 2:
+            raise InvalidInput(f"expected a 2-D mask, found {block.ndim} dimensions", field="mask")
+        return mask.copy(data=_without_specks(block, block[:0], block[:0], min_pixels=min_pixels))
+    cleaned = _in_strips(_without_specks, [mask.data], min_pixels - 1, bool, min_pixels=min_pixels)
     return mask.copy(data=cleaned)
 
 
@@ -412,13 +555,15 @@ def _local_std(block: NDArray[Any], window: int) -> NDArray[np.float32]:
     return spread
 
 
-def _without_specks(block: NDArray[Any], min_pixels: int) -> NDArray[np.bool_]:
+def _without_specks(
+    block: NDArray[Any], above: NDArray[Any], below: NDArray[Any], *, min_pixels: int
+) -> NDArray[np.bool_]:
+    """:func:`oresight.earth.kernels.without_specks` of one block and its neighbours' rows."""
     kernels = require_extra("oresight.earth.kernels")
-    mask = np.ascontiguousarray(block, dtype=bool)
-    if mask.ndim != 2:
-        raise InvalidInput(f"expected a 2-D mask, found {mask.ndim} dimensions", field="mask")
+    mask, above, below = (np.ascontiguousarray(a, dtype=bool) for a in (block, above, below))
     kept = np.empty(mask.shape, dtype=bool)
-    kernels.without_specks(mask, min_pixels, np.empty(mask.shape, dtype=np.int32), kept)
+    labels = _scratch_labels((above.shape[0] + mask.shape[0] + below.shape[0], mask.shape[1]))
+    kernels.without_specks(mask, above, below, min_pixels, labels, kept)
     return kept
 
 

@@ -1,20 +1,27 @@
 """Compiled per-block kernels of the disturbance scan (numba, from the ``oresight[earth]`` extra).
 
 The score of a block used to be a chain of numpy operations, each a pass over the whole block
-with its own temporary: about 150 ns a pixel, most of it memory traffic. Here each pixel is
-read once, its features and the linear term computed row by row in the CPU's caches, and the
-texture (the local standard deviation of NDVI and BSI) kept in a ring of a few rows of window
-sums: about 20 ns a pixel. Beside it, the DN-to-reflectance rule of every sensor in one pass
-(:func:`affine_reflectance`) and the removal of specks by union-find labelling
-(:func:`without_specks`). The kernels release the GIL, so Dask's threads run them side by side,
-and write into arrays the caller allocates with numpy (which asks the kernel for huge pages, so
-a fresh block does not fault every 4 KiB).
+with its own temporary: about 150 ns a pixel, most of it memory traffic. Here
+(:func:`scan_strip`) each pixel is read once, converted from DN to reflectance, its features and
+the linear term computed row by row in the CPU's caches, the texture (the local standard
+deviation of NDVI and BSI) kept in a ring of a few rows of window sums, and the disturbed mask's
+groups labelled by union-find as each row's score is done, so that specks are told from mines
+in the same pass: about 25 ns a pixel in all. Beside it, the DN-to-reflectance rule of every
+sensor in one pass (:func:`affine_reflectance`) and the removal of specks from a mask
+(:func:`without_specks`).
+
+A block is a strip of whole rows, given the rows of its neighbours above and below as arrays
+of their own: the kernel reads them in place, so no padded copy of the block is ever made
+(Dask's ``map_overlap`` concatenates one). The kernels release the GIL, so Dask's threads run
+them side by side, and write into arrays the caller allocates with numpy (which asks the kernel
+for huge pages, so a fresh block does not fault every 4 KiB). Helpers called once a pixel take
+scalars only: a call that takes arrays counts references to them each time, even inlined.
 
 The arithmetic is the one :mod:`oresight.earth.disturbance` documents: features in float32
 (NaN where not observed, or where a normalised difference has a zero denominator), window sums
 in float64, added in a fixed order (never running sums), so that a pixel's value depends on its
-neighbourhood only and a Dask block and the whole array agree to the bit. Block edges are
-mirrored (the edge pixel repeated: SciPy's ``reflect``, numpy's ``symmetric``).
+neighbourhood only and a Dask block and the whole array agree to the bit. The raster's edges
+are mirrored (the edge pixel repeated: SciPy's ``reflect``, numpy's ``symmetric``).
 
 This module imports numba at its top: import it through
 :func:`oresight.earth.extra.require_extra`, never directly from a module that must load without
@@ -251,30 +258,80 @@ def _score_row(values: Any, spreads: Any, weights: Any, limit: float) -> None:
 
 
 @_jit
-def score_block(
-    blue: NDArray[Any],
-    green: NDArray[Any],
-    red: NDArray[Any],
-    nir: NDArray[Any],
-    swir16: NDArray[Any],
-    swir22: NDArray[Any],
-    clear: NDArray[Any],
+def _row(above: Any, block: Any, below: Any, index: int) -> Any:
+    """Row ``index`` of the rows of ``above``, ``block`` and ``below`` stacked (read in place:
+    a block and its neighbours' edge rows are never copied into one array)."""
+    top = above.shape[0]
+    if index < top:
+        return above[index]
+    index -= top
+    if index < block.shape[0]:
+        return block[index]
+    return below[index - block.shape[0]]
+
+
+@_jit
+def _reflectance_row(dn: Any, rule: Any, fills: Any, out: Any) -> None:
+    """One row of DN to reflectance by ``rule`` (add, multiply, shift, divide), NaN at
+    ``fills``: :func:`affine_reflectance`'s arithmetic, in the same order."""
+    a, m = np.float32(rule[0]), np.float32(rule[1])
+    s, d = np.float32(rule[2]), np.float32(rule[3])
+    nan = np.float32(np.nan)
+    first, second = fills[0], fills[1]
+    for column in range(out.shape[0]):
+        value = dn[column]
+        converted = ((np.float32(value) + a) * m + s) / d
+        out[column] = nan if (value == first) | (value == second) else converted
+
+
+@_jit
+def scan_strip(
+    bands: Any,
+    above: Any,
+    below: Any,
+    clear: Any,
+    clear_above: Any,
+    clear_below: Any,
+    rules: NDArray[np.float64],
+    fills: NDArray[Any],
     weights: NDArray[np.float64],
     intercept: float,
     dark_swir: float,
     half: int,
     limit: float,
-    score: NDArray[np.float32],
+    threshold: float,
+    min_pixels: int,
+    out: NDArray[np.float32],
+    halo: NDArray[np.float32],
+    labels: NDArray[np.int32],
 ) -> None:
-    """The disturbance score (float32 in [0, 1], NaN where not observed) of one block of the
-    six reflectance bands and ``clear_count`` into ``score`` (of the block's shape);
-    ``weights`` in FEATURES order, ``half`` the texture's half window, ``limit`` the clip of the
-    linear term.
+    """The disturbance score of one block, with the sign of its disturbed pixels flipped, into
+    ``out`` (float32, the block's shape; NaN where not observed).
 
-    Outputs are allocated by the caller, with numpy: numpy asks the kernel for huge pages for
-    large arrays, which saves a page fault every 4 KiB of a fresh block."""
-    height, width = blue.shape
+    ``bands`` holds the block's six bands (blue, green, red, nir, swir16, swir22: 2-D arrays
+    of one type, DN or reflectance) and ``above`` and ``below`` the rows of its neighbours
+    within reach (as many, and as wide; none at the raster's edges, where rows are mirrored),
+    ``clear``, ``clear_above`` and ``clear_below`` its clear observations (0: not observed).
+    Each band's row ``rules[b]`` (add, multiply, shift, divide) and ``fills[b]`` (two fill
+    values of the band's type) turn it to reflectance as it is read; reflectance itself takes
+    ``(0, 1, 0, 1)``. ``weights`` in FEATURES order, ``half`` the texture's half window,
+    ``limit`` the clip of the linear term.
+
+    Where ``threshold`` is not NaN, the pixels scoring at least it form the disturbed mask:
+    its groups of fewer than ``min_pixels`` edge-connected pixels are specks and keep their
+    sign; every other disturbed pixel's score is negated (a score there is above 0, so the
+    flip is exact). The rows of the neighbours count for the groups, so that a block's pixels
+    get the answer the whole raster gives when the neighbours' rows reach ``half`` beyond the
+    reach of a speck (``min_pixels - 1``). Scratch: ``halo`` (the neighbours' rows by width,
+    float32) and ``labels`` (all rows by width, int32; unused without a threshold).
+
+    Rows are read once, converted, featured and scored in the CPU's caches; the mask's groups
+    are labelled as each row's score is done."""
+    top = above[0].shape[0]
+    height, width = bands[0].shape
+    total = top + height + below[0].shape[0]
     window = 2 * half + 1
+    reflectance = np.empty((6, width), dtype=np.float32)
     features = np.empty((2, width), dtype=np.float32)
     padded = np.empty(width + 2 * half, dtype=np.float32)
     valid = np.empty(width + 2 * half, dtype=np.float32)
@@ -282,38 +339,73 @@ def score_block(
     accumulated = np.empty((6, width), dtype=np.float64)
     spreads = np.empty((2, width), dtype=np.float32)
     slots = np.empty(window, dtype=np.int64)
+    marks = np.empty(width, dtype=np.bool_)
+    masking = threshold == threshold
+    grouping = masking and min_pixels > 1
+    groups = total * width // 2 + 2 if grouping else 1  # at most one in two pixels
+    parent = np.empty(groups, dtype=np.int32)
+    sizes = np.empty(groups, dtype=np.int64)
+    count = 0
     done = -1
-    for row in range(height):
-        while done < min(row + half, height - 1):
+    for row in range(total):
+        while done < min(row + half, total - 1):
             done += 1
+            seen = _row(clear_above, clear, clear_below, done)
+            for band in range(6):
+                _reflectance_row(
+                    _row(above[band], bands[band], below[band], done),
+                    rules[band],
+                    fills[band],
+                    reflectance[band],
+                )
             # The linear term waits in the score's own row until its texture is known.
             _linear_row(
-                blue[done],
-                green[done],
-                red[done],
-                nir[done],
-                swir16[done],
-                swir22[done],
-                clear[done],
+                reflectance[0],
+                reflectance[1],
+                reflectance[2],
+                reflectance[3],
+                reflectance[4],
+                reflectance[5],
+                seen,
                 weights,
                 intercept,
                 dark_swir,
-                score[done],
+                _row(halo[:top], out, halo[top:], done),
             )
-            _vegetation_row(nir[done], red[done], clear[done], features[0])
-            _bare_row(swir16[done], red[done], nir[done], blue[done], clear[done], features[1])
+            _vegetation_row(reflectance[3], reflectance[2], seen, features[0])
+            red, nir, blue = reflectance[2], reflectance[3], reflectance[0]
+            _bare_row(reflectance[4], red, nir, blue, seen, features[1])
             sums = ring[done % window]
             _window_sums_row(features[0], half, sums[0:3], padded, valid)
             _window_sums_row(features[1], half, sums[3:6], padded, valid)
         for offset in range(window):
-            slots[offset] = _mirror(row + offset - half, height) % window
+            slots[offset] = _mirror(row + offset - half, total) % window
         if window == 5:  # as along the rows
             _vertical_sums(accumulated, ring, slots, 5)
         else:
             _vertical_sums(accumulated, ring, slots, window)
         _spread_row(accumulated[0], accumulated[1], accumulated[2], spreads[0])
         _spread_row(accumulated[3], accumulated[4], accumulated[5], spreads[1])
-        _score_row(score[row], spreads, weights, limit)
+        scores = _row(halo[:top], out, halo[top:], row)
+        _score_row(scores, spreads, weights, limit)
+        if not masking:
+            continue
+        for column in range(width):
+            marks[column] = scores[column] >= threshold
+        if grouping:
+            count = _label_row(marks, labels, row, parent, sizes, count)
+        elif top <= row < top + height:
+            _flip_row(scores, marks)
+    if grouping:
+        _group_sizes(parent, sizes, count)
+        for row in range(top, top + height):
+            _flip_row(out[row - top], _kept_row(labels[row], parent, sizes, min_pixels, marks))
+
+
+@_jit
+def _flip_row(scores: Any, marks: Any) -> None:
+    for column in range(scores.shape[0]):
+        scores[column] = -scores[column] if marks[column] else scores[column]
 
 
 @_jit
@@ -343,48 +435,82 @@ def affine_reflectance(
 
 @_jit
 def without_specks(
-    mask: NDArray[np.bool_], min_pixels: int, labels: NDArray[np.int32], kept: NDArray[np.bool_]
+    mask: NDArray[np.bool_],
+    above: NDArray[np.bool_],
+    below: NDArray[np.bool_],
+    min_pixels: int,
+    labels: NDArray[np.int32],
+    kept: NDArray[np.bool_],
 ) -> None:
     """``mask`` (2-D) without its groups of fewer than ``min_pixels`` True pixels that share an
-    edge (4-connectivity), into ``kept``: one labelling pass with union-find (each pixel joined
-    to the group above and to its left), then the group sizes, then the pixels of big enough
-    groups. ``labels`` is scratch of the mask's shape."""
+    edge (4-connectivity), into ``kept``; ``above`` and ``below`` are the rows of its
+    neighbours within reach (none at the raster's edges), which count for the groups as in
+    :func:`scan_strip`. One labelling pass with union-find (each pixel joined to the group
+    above and to its left, groups counted as they grow), then the block's pixels of big enough
+    groups. ``labels`` is scratch of all the rows by the width."""
+    top = above.shape[0]
     height, width = mask.shape
-    # At most one group in two pixels (a checkerboard), so the table never grows.
-    parent = np.empty(height * width // 2 + 2, dtype=np.int32)
-    parent[0] = 0
+    total = top + height + below.shape[0]
+    groups = total * width // 2 + 2  # at most one in two pixels (a checkerboard)
+    parent = np.empty(groups, dtype=np.int32)
+    sizes = np.empty(groups, dtype=np.int64)
     count = 0
+    for row in range(total):
+        count = _label_row(_row(above, mask, below, row), labels, row, parent, sizes, count)
+    _group_sizes(parent, sizes, count)
     for row in range(height):
-        for column in range(width):
-            if not mask[row, column]:
-                labels[row, column] = 0
-                continue
-            up = labels[row - 1, column] if row > 0 else 0
-            left = labels[row, column - 1] if column > 0 else 0
-            if up == 0 and left == 0:
-                count += 1
-                parent[count] = count
-                labels[row, column] = count
-            elif up == 0 or left == 0 or up == left:
-                labels[row, column] = up if left == 0 else left
-            else:
-                a = _root(parent, up)
-                b = _root(parent, left)
-                low, high = (a, b) if a < b else (b, a)
-                parent[high] = low
-                labels[row, column] = low
-    sizes = np.zeros(count + 1, dtype=np.int64)
+        _kept_row(labels[top + row], parent, sizes, min_pixels, kept[row])
+
+
+@_jit
+def _label_row(marks: Any, labels: Any, row: int, parent: Any, sizes: Any, count: int) -> int:
+    """Label the marked pixels of ``row``: each joins the group above it and the one to its
+    left (the two merged, the lower label the root), or starts a group; every label counts
+    its own pixels. Returns the number of labels."""
+    line = labels[row]
+    for column in range(marks.shape[0]):
+        if not marks[column]:
+            line[column] = 0
+            continue
+        up = labels[row - 1, column] if row > 0 else 0
+        left = line[column - 1] if column > 0 else 0
+        if up == 0 and left == 0:
+            count += 1
+            parent[count] = count
+            sizes[count] = 0
+            label = count
+        elif up == 0 or left == 0 or up == left:
+            label = up if left == 0 else left
+        else:
+            a = _root(parent, up)
+            b = _root(parent, left)
+            low, high = (a, b) if a < b else (b, a)
+            parent[high] = low
+            label = low
+        sizes[label] += 1
+        line[column] = label
+    return count
+
+
+@_jit
+def _group_sizes(parent: Any, sizes: Any, count: int) -> None:
+    """Point every label at its root and add its pixels to the root's."""
     for label in range(1, count + 1):
-        parent[label] = _root(parent, label)
-    flat = labels.ravel()
-    for index in range(flat.shape[0]):
-        sizes[parent[flat[index]]] += 1
-    keep = np.zeros(count + 1, dtype=np.bool_)
-    for label in range(1, count + 1):
-        keep[label] = sizes[parent[label]] >= min_pixels
-    out = kept.ravel()
-    for index in range(flat.shape[0]):
-        out[index] = keep[flat[index]]
+        root = _root(parent, label)
+        parent[label] = root
+        if root != label:
+            sizes[root] += sizes[label]
+
+
+@_jit
+def _kept_row(line: Any, parent: Any, sizes: Any, min_pixels: int, kept: Any) -> Any:
+    """Whether each pixel of a row of labels belongs to a group of ``min_pixels`` or more, into
+    ``kept`` (returned). Written out here: a call per pixel that takes arrays, even inlined,
+    counts references to them each time (10 ns a pixel)."""
+    for column in range(line.shape[0]):
+        label = line[column]
+        kept[column] = label != 0 and sizes[parent[label]] >= min_pixels
+    return kept
 
 
 @_jit

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 from oresight.core.errors import InvalidInput
 from oresight.earth.bands import (
     LANDSAT8_L1_BANDS,
+    AffineRule,
     LandsatMtl,
     Sensor,
     band_named,
-    landsat_c2_surface_reflectance,
-    landsat_l1_toa_reflectance,
+    landsat_c2_rule,
+    landsat_l1_rule,
     read_landsat_mtl,
-    sentinel2_l2a_reflectance,
+    sentinel2_l2a_rule,
 )
 from oresight.earth.extra import require_extra
 from oresight.earth.masks import landsat8_bqa_clear, masked_to_nan
@@ -115,31 +116,47 @@ def to_reflectance(
     ``boa_add_offset`` (:func:`oresight.earth.bands.sentinel2_boa_offset`), Landsat Level-1 the
     ``mtl``. NaN wherever the sensor's fill value (DN 0) or the file's own nodata is.
     """
+    rules = reflectance_rules(bands, sensor, boa_add_offset=boa_add_offset, mtl=mtl)
     converted: dict[str, Any] = {}
+    for name, rule in rules.items():
+        dn = bands[name]
+        reflectance = rule.apply(dn)
+        reflectance.attrs = {"source": dn.attrs.get("source"), "units": "1"}
+        converted[name] = reflectance
+    dataset: xr.Dataset = require_extra("xarray").Dataset(converted)
+    return dataset
+
+
+def reflectance_rules(
+    bands: xr.Dataset,
+    sensor: Sensor,
+    *,
+    boa_add_offset: int | None = None,
+    mtl: LandsatMtl | None = None,
+) -> dict[str, AffineRule]:
+    """The rule turning each spectral band of ``bands`` to reflectance (see
+    :func:`to_reflectance`, which applies them), the file's own nodata among its fills: for a
+    scan that converts DN as it reads them (:func:`oresight.earth.disturbance.scan`)."""
+    rules: dict[str, AffineRule] = {}
     for name in bands.data_vars:
         band = band_named(sensor, str(name))
         if band.is_quality:
             continue
-        dn = bands[name]
-        nodata = dn.rio.nodata
+        nodata = bands[name].rio.nodata
         if sensor is Sensor.SENTINEL2_L2A:
             if boa_add_offset is None:
                 raise InvalidInput(
                     "Sentinel-2 L2A needs its BOA_ADD_OFFSET", field="boa_add_offset"
                 )
-            reflectance = sentinel2_l2a_reflectance(
-                dn, boa_add_offset=boa_add_offset, nodata=nodata
-            )
+            rule = sentinel2_l2a_rule(boa_add_offset, nodata=nodata)
         elif sensor is Sensor.LANDSAT_C2_L2:
-            reflectance = landsat_c2_surface_reflectance(dn, nodata=nodata)
+            rule = landsat_c2_rule(nodata=nodata)
         else:
             if mtl is None or band.number is None:
                 raise InvalidInput("Landsat Level-1 reflectance needs the MTL file", field="mtl")
-            reflectance = landsat_l1_toa_reflectance(dn, mtl, band.number, nodata=nodata)
-        reflectance.attrs = {"source": dn.attrs.get("source"), "units": "1"}
-        converted[str(name)] = reflectance
-    dataset: xr.Dataset = require_extra("xarray").Dataset(converted)
-    return dataset
+            rule = landsat_l1_rule(mtl, band.number, nodata=nodata)
+        rules[str(name)] = rule
+    return rules
 
 
 @dataclass(frozen=True)
@@ -179,7 +196,11 @@ def _open_band(band_file: BandFile, chunks: Chunks) -> Any:
     raster_error = require_extra("rasterio.errors").RasterioError
     path = str(band_file.path)
     try:
-        opened = rioxarray.open_rasterio(path, chunks=chunks, masked=False)
+        # Lazily read blocks without rioxarray's default lock, which lets one read at a time
+        # run in the whole process: Dask's threads then decompress side by side (each read
+        # opens the file anew, about a millisecond for a COG).
+        lock = None if chunks is None else False
+        opened = rioxarray.open_rasterio(path, chunks=chunks, masked=False, lock=lock)
     except (raster_error, OSError) as exc:
         raise InvalidInput(f"not a readable raster: {exc}", file=path) from exc
     if not isinstance(opened, require_extra("xarray").DataArray):
