@@ -167,6 +167,9 @@ class DisturbanceScan:
     period: str
     threshold: float
     min_pixels: int
+    signed: xr.DataArray | None = None
+    """The score with the sign of the disturbed pixels flipped, as :func:`scan` computes them
+    (``score`` and ``disturbed`` are read from it); :func:`new_ground` reads it in one pass."""
 
 
 def disturbance_features(composite: xr.Dataset, *, window: int = DEFAULT_WINDOW) -> xr.Dataset:
@@ -254,9 +257,38 @@ def new_disturbance(
 def new_ground(before: DisturbanceScan, after: DisturbanceScan) -> xr.DataArray:
     """:func:`new_disturbance` of two scans of one grid: the cleaned mask of ``after`` (already
     computed by its scan, so not computed again) where ``before`` observed the ground below
-    ``after``'s threshold, specks left by the difference removed."""
+    ``after``'s threshold, specks left by the difference removed; from the scans' signed
+    scores, one compiled pass a block (:func:`oresight.earth.kernels.new_ground_strip`)."""
     _check_same_grid(before.score, after.score)
-    return _newly(before.score, after.disturbed, after.threshold, after.min_pixels)
+    if before.signed is None or after.signed is None:
+        return _newly(before.score, after.disturbed, after.threshold, after.min_pixels)
+    options = {"limit": after.threshold, "min_pixels": after.min_pixels}
+    arrays = [before.signed.data, after.signed.data]
+    depth = max(after.min_pixels - 1, 0)
+    data = _in_strips(_new_ground_strip, arrays, depth, bool, **options)
+    new: xr.DataArray = after.disturbed.copy(data=data)
+    return new
+
+
+def _new_ground_strip(*blocks: NDArray[Any], limit: float, min_pixels: int) -> NDArray[np.bool_]:
+    """:func:`oresight.earth.kernels.new_ground_strip` of one block: ``blocks`` are the two
+    signed scores of the block, then of the rows above it, then of the rows below."""
+    kernels = require_extra("oresight.earth.kernels")
+    before, after, before_above, after_above, before_below, after_below = (
+        np.ascontiguousarray(block, dtype=np.float32) for block in blocks
+    )
+    kept = np.empty(before.shape, dtype=bool)
+    total = before_above.shape[0] + before.shape[0] + before_below.shape[0]
+    labels = _scratch_labels((total, before.shape[1]))
+    kernels.new_ground_strip(
+        (before_above, before, before_below),
+        (after_above, after, after_below),
+        limit,
+        min_pixels,
+        labels,
+        kept,
+    )
+    return kept
 
 
 def _newly(
@@ -300,6 +332,7 @@ def scan(
         period=str(composite.attrs.get("period", "")),
         threshold=limit,
         min_pixels=min_pixels,
+        signed=signed,
     )
 
 
@@ -325,9 +358,6 @@ def _scanned(
         "min_pixels": min_pixels,
         "converting": converting,
     }
-    if composite["clear_count"].chunks is None:
-        blocks = [np.asarray(a) for a in arrays]
-        return _scan_strip(*blocks, *(b[:0] for b in blocks), *(b[:0] for b in blocks), **options)
     return _in_strips(_scan_strip, arrays, model.window // 2 + reach, np.float32, **options)
 
 
@@ -440,10 +470,12 @@ def _in_strips(
     """``function`` of each block of ``arrays`` (2-D Dask arrays of one grid), rechunked to
     strips of full rows, with the ``depth`` rows above and below it: a task a strip, given the
     strip, then the rows above, then the rows below, of every array in turn (no rows at the
-    raster's edges).
+    raster's edges). Numpy arrays are one strip: ``function`` of them, without rows around.
 
     Unlike ``map_overlap``, nothing is copied into one padded array: the neighbours' rows are
     views of their blocks, and only ``depth`` rows of each travel between workers."""
+    if all(isinstance(a, np.ndarray) for a in arrays):
+        return function(*arrays, *(a[:0] for a in arrays), *(a[:0] for a in arrays), **options)
     dask_array = require_extra("dask.array")
     strips = [dask_array.asarray(a).rechunk({1: -1}) for a in arrays]
     strips = list(dask_array.core.unify_chunks(*(x for a in strips for x in (a, "yx")))[1])
@@ -503,11 +535,8 @@ def remove_specks(mask: xr.DataArray, min_pixels: int) -> xr.DataArray:
     """``mask`` without its groups of fewer than ``min_pixels`` edge-connected True pixels."""
     if min_pixels <= 1:
         return mask
-    if mask.chunks is None:
-        block = np.asarray(mask.data)
-        if block.ndim != 2:
-            raise InvalidInput(f"expected a 2-D mask, found {block.ndim} dimensions", field="mask")
-        return mask.copy(data=_without_specks(block, block[:0], block[:0], min_pixels=min_pixels))
+    if mask.ndim != 2:
+        raise InvalidInput(f"expected a 2-D mask, found {mask.ndim} dimensions", field="mask")
     cleaned = _in_strips(_without_specks, [mask.data], min_pixels - 1, bool, min_pixels=min_pixels)
     return mask.copy(data=cleaned)
 

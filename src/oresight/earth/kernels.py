@@ -463,6 +463,41 @@ def without_specks(
 
 
 @_jit
+def new_ground_strip(
+    before: Any,
+    after: Any,
+    limit: float,
+    min_pixels: int,
+    labels: NDArray[np.int32],
+    kept: NDArray[np.bool_],
+) -> None:
+    """The new ground between two signed scores of one grid (:func:`scan_strip`'s output: the
+    score, negated where the cleaned mask holds) into ``kept``: disturbed after, observed
+    before and below ``limit`` there, groups of fewer than ``min_pixels`` such pixels dropped.
+    ``before`` and ``after`` are each (rows above, block, rows below), as
+    :func:`without_specks` takes them; ``labels`` is scratch of all the rows by the width."""
+    top = before[0].shape[0]
+    height, width = before[1].shape
+    total = top + height + before[2].shape[0]
+    groups = total * width // 2 + 2
+    parent = np.empty(groups, dtype=np.int32)
+    sizes = np.empty(groups, dtype=np.int64)
+    marks = np.empty(width, dtype=np.bool_)
+    low = np.float32(limit)
+    count = 0
+    for row in range(total):
+        was = _row(before[0], before[1], before[2], row)
+        now = _row(after[0], after[1], after[2], row)
+        for column in range(width):
+            # NaN before (not observed) compares False.
+            marks[column] = (now[column] < 0) & (abs(was[column]) < low)
+        count = _label_row(marks, labels, row, parent, sizes, count)
+    _group_sizes(parent, sizes, count)
+    for row in range(height):
+        _kept_row(labels[top + row], parent, sizes, max(min_pixels, 1), kept[row])
+
+
+@_jit
 def _label_row(marks: Any, labels: Any, row: int, parent: Any, sizes: Any, count: int) -> int:
     """Label the marked pixels of ``row``: each joins the group above it and the one to its
     left (the two merged, the lower label the root), or starts a group; every label counts
