@@ -496,7 +496,7 @@ def warm_kernels() -> None:
     shape = (16, 16)
     tiny = xarray.Dataset(
         {band: (("y", "x"), np.full(shape, 1000, dtype=np.uint16)) for band in REFLECTANCE_BANDS}
-        | {"clear_count": (("y", "x"), np.ones(shape, dtype=np.uint16))}
+        | {"clear_count": (("y", "x"), np.ones(shape, dtype=bool))}  # as timed: "has data"
     )
     rules = {band: sentinel2_l2a_rule(SENTINEL2_BOA_ADD_OFFSET) for band in REFLECTANCE_BANDS}
     scanned = scan(tiny, rules=rules)

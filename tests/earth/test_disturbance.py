@@ -392,3 +392,27 @@ def test_dn_fills_and_missing_rules_in_the_scan() -> None:
     with pytest.raises(InvalidInput, match="no reflectance rule for swir22") as caught:
         scan(dn, rules={band: rules[band] for band in REFLECTANCE_BANDS[:-1]})
     assert caught.value.field == "rules"
+
+
+def test_the_kernels_exponential_is_within_its_stated_error() -> None:
+    # The score's exponential is arithmetic alone (so that it vectorises); its docstring says
+    # within 2e-9 of exp for |x| <= 32, 1e-9 over the clipped logit's range, and the logistic
+    # of it rounds as float64's does.
+    numba = pytest.importorskip("numba")
+    from oresight.earth.kernels import _exp
+
+    @numba.njit  # type: ignore[untyped-decorator]
+    def exponentials(values: Any) -> Any:
+        out = np.empty_like(values)
+        for index in range(values.shape[0]):
+            out[index] = _exp(values[index])
+        return out
+
+    x = np.linspace(-32.0, 32.0, 200_001)
+    assert np.max(np.abs(exponentials(x) / np.exp(x) - 1)) < 2e-9
+    x = np.linspace(-30.0, 30.0, 200_001)
+    assert np.max(np.abs(exponentials(x) / np.exp(x) - 1)) < 1e-9
+    logit = np.linspace(-30, 30, 60_001).astype(np.float32).astype(np.float64)
+    ours = (1 / (1 + exponentials(-logit))).astype(np.float32)
+    exact = (1 / (1 + np.exp(-logit))).astype(np.float32)
+    assert (ours == exact).mean() > 0.999
