@@ -49,8 +49,9 @@ SERVICES = {
 SITE_MARGIN_M = 2_000.0
 """Around the workspace's sites when they make the area to scan."""
 CHUNK = 1024
-"""Dask chunks of a scan, pixels a side: measured faster than 2048 (whose float64 temporaries
-miss the allocator's reuse) and than 512 (more tasks) on a full Sentinel-2 tile."""
+"""Dask chunks of the observations a scan loads and composites, pixels a side; the scan itself
+then works in strips of 1024 rows of whole width (:func:`oresight.earth.disturbance.scan`
+rechunks the composite to them)."""
 
 
 @dataclass(frozen=True)
