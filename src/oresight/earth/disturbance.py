@@ -349,7 +349,7 @@ def _scanned(
     an in-memory composite, a Dask array of full-width strips for a Dask-backed one."""
     names = _band_names(composite)
     arrays = [composite[names[band]].data for band in (*REFLECTANCE_BANDS, "clear_count")]
-    converting = _conversion(composite, names, rules)
+    converting = _conversion(names, rules)
     masking = not math.isnan(threshold)
     reach = max(min_pixels - 1, 0) if masking else 0
     options: dict[str, Any] = {
@@ -366,7 +366,7 @@ Conversion = tuple[NDArray[np.float64], tuple[float | None, ...]]
 
 
 def _conversion(
-    composite: xr.Dataset, names: Mapping[str, str], rules: Mapping[str, AffineRule] | None
+    names: Mapping[str, str], rules: Mapping[str, AffineRule] | None
 ) -> Conversion | None:
     """The rules of the six bands as the kernel takes them; None for reflectance."""
     if rules is None:
@@ -449,14 +449,20 @@ def _clear_rows(block: NDArray[Any]) -> NDArray[Any]:
 _SCRATCH = threading.local()
 
 
+SCRATCH_KEPT = 1 << 26
+"""Scratch labels of up to this many pixels (256 MiB) are kept for a thread's next block."""
+
+
 def _scratch_labels(shape: tuple[int, int]) -> NDArray[np.int32]:
     """An int32 scratch array of ``shape``, kept for the thread's next block: a fresh one of a
-    whole strip costs the kernel a page of zeros per page, each time."""
+    whole strip costs the kernel a page of zeros per page, each time. One for a whole large
+    raster in memory (more than :data:`SCRATCH_KEPT` pixels) is not kept."""
     size = shape[0] * shape[1]
     held: NDArray[np.int32] | None = getattr(_SCRATCH, "labels", None)
     if held is None or held.size < size:
         held = np.empty(size, dtype=np.int32)
-        _SCRATCH.labels = held
+        if size <= SCRATCH_KEPT:
+            _SCRATCH.labels = held
     return held[:size].reshape(shape)
 
 

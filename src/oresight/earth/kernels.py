@@ -300,8 +300,9 @@ def _row(above: Any, block: Any, below: Any, index: int) -> Any:
 
 @_jit
 def _reflectance_row(dn: Any, rule: Any, fills: Any, out: Any) -> None:
-    """One row of DN to reflectance by ``rule`` (add, multiply, shift, divide), NaN at
-    ``fills``: :func:`affine_reflectance`'s arithmetic, in the same order."""
+    """One row of DN to reflectance by ``rule`` (add, multiply, shift, divide):
+    ``((dn + add) * multiply + shift) / divide``, each step in float32; NaN where the DN is
+    ``fills[0]`` or ``fills[1]``."""
     a, m = np.float32(rule[0]), np.float32(rule[1])
     s, d = np.float32(rule[2]), np.float32(rule[3])
     nan = np.float32(np.nan)
@@ -447,18 +448,10 @@ def affine_reflectance(
     out: NDArray[np.float32],
 ) -> None:
     """``((dn + add) * multiply + shift) / divide`` in float32, NaN where ``dn`` equals one of
-    ``fills`` (of ``dn``'s type): every sensor's DN-to-reflectance rule in one pass over a
-    contiguous block (any shape) into ``out`` (of its shape)."""
-    flat = dn.ravel()
-    converted_all = out.ravel()
-    a, m = np.float32(add), np.float32(multiply)
-    s, d = np.float32(shift), np.float32(divide)
-    nan = np.float32(np.nan)
-    first, second = fills[0], fills[-1]
-    for index in range(flat.shape[0]):
-        value = flat[index]
-        converted = ((np.float32(value) + a) * m + s) / d
-        converted_all[index] = nan if (value == first) | (value == second) else converted
+    the two ``fills`` (of ``dn``'s type): every sensor's DN-to-reflectance rule in one pass over
+    a contiguous block (any shape) into ``out`` (of its shape)."""
+    rule = np.array([add, multiply, shift, divide], dtype=np.float64)
+    _reflectance_row(dn.ravel(), rule, fills, out.ravel())
 
 
 @_jit
