@@ -361,8 +361,8 @@ def _scanned(
     return _in_strips(_scan_strip, arrays, model.window // 2 + reach, np.float32, **options)
 
 
-Conversion = tuple[NDArray[np.float64], tuple[float | None, ...]]
-"""Each band's ``(add, multiply, shift, divide)`` and nodata."""
+Conversion = tuple[AffineRule, ...]
+"""The reflectance rules of the six bands, in :data:`REFLECTANCE_BANDS` order."""
 
 
 def _conversion(
@@ -378,9 +378,7 @@ def _conversion(
             f"{', '.join(rules) or 'none'}",
             field="rules",
         )
-    chosen = [rules[names[band]] for band in REFLECTANCE_BANDS]
-    terms = np.array([rule.terms for rule in chosen], dtype=np.float64)
-    return terms, tuple(rule.nodata for rule in chosen)
+    return tuple(rules[names[band]] for band in REFLECTANCE_BANDS)
 
 
 def _scan_strip(
@@ -401,10 +399,10 @@ def _scan_strip(
         terms = np.tile(np.array([0.0, 1.0, 0.0, 1.0]), (6, 1))
         fills = np.full((6, 2), np.nan)
     else:
-        terms, nodata = converting
         kind = np.result_type(*bands)
         bands, above, below = (_rows(group, kind) for group in (bands, above, below))
-        fills = np.array([AffineRule(nodata=value).fills(kind) for value in nodata])
+        terms = np.array([rule.terms for rule in converting], dtype=np.float64)
+        fills = np.array([rule.fills(kind) for rule in converting])
     weights = np.array([model.weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
     height, width = bands[0].shape
     top = above[0].shape[0]

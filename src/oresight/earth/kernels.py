@@ -371,9 +371,7 @@ def scan_strip(
     marks = np.empty(width, dtype=np.bool_)
     masking = threshold == threshold
     grouping = masking and min_pixels > 1
-    groups = total * width // 2 + 2 if grouping else 1  # at most one in two pixels
-    parent = np.empty(groups, dtype=np.int32)
-    sizes = np.empty(groups, dtype=np.int64)
+    parent, sizes = _group_tables(total * width if grouping else 0)
     count = 0
     done = -1
     for row in range(total):
@@ -472,15 +470,11 @@ def without_specks(
     top = above.shape[0]
     height, width = mask.shape
     total = top + height + below.shape[0]
-    groups = total * width // 2 + 2  # at most one in two pixels (a checkerboard)
-    parent = np.empty(groups, dtype=np.int32)
-    sizes = np.empty(groups, dtype=np.int64)
+    parent, sizes = _group_tables(total * width)
     count = 0
     for row in range(total):
         count = _label_row(_row(above, mask, below, row), labels, row, parent, sizes, count)
-    _group_sizes(parent, sizes, count)
-    for row in range(height):
-        _kept_row(labels[top + row], parent, sizes, min_pixels, kept[row])
+    _keep_groups(labels, top, parent, sizes, count, min_pixels, kept)
 
 
 @_jit
@@ -500,9 +494,7 @@ def new_ground_strip(
     top = before[0].shape[0]
     height, width = before[1].shape
     total = top + height + before[2].shape[0]
-    groups = total * width // 2 + 2
-    parent = np.empty(groups, dtype=np.int32)
-    sizes = np.empty(groups, dtype=np.int64)
+    parent, sizes = _group_tables(total * width)
     marks = np.empty(width, dtype=np.bool_)
     low = np.float32(limit)
     count = 0
@@ -513,9 +505,27 @@ def new_ground_strip(
             # NaN before (not observed) compares False.
             marks[column] = (now[column] < 0) & (abs(was[column]) < low)
         count = _label_row(marks, labels, row, parent, sizes, count)
+    _keep_groups(labels, top, parent, sizes, count, min_pixels, kept)
+
+
+@_jit
+def _group_tables(pixels: int) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+    """Union-find parents and pixel counts for the groups of a mask of ``pixels``: at most one
+    group in two pixels (a checkerboard), so the tables never grow. Untouched entries cost no
+    memory (the pages are mapped as they are first written)."""
+    groups = pixels // 2 + 2
+    return np.empty(groups, dtype=np.int32), np.empty(groups, dtype=np.int64)
+
+
+@_jit
+def _keep_groups(
+    labels: Any, top: int, parent: Any, sizes: Any, count: int, min_pixels: int, kept: Any
+) -> None:
+    """``kept`` (the block's rows, from row ``top`` of ``labels``): the pixels of groups of
+    ``min_pixels`` or more."""
     _group_sizes(parent, sizes, count)
-    for row in range(height):
-        _kept_row(labels[top + row], parent, sizes, max(min_pixels, 1), kept[row])
+    for row in range(kept.shape[0]):
+        _kept_row(labels[top + row], parent, sizes, min_pixels, kept[row])
 
 
 @_jit
