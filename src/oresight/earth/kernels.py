@@ -127,85 +127,93 @@ def _bare_row(swir16: Any, red: Any, nir: Any, blue: Any, clear: Any, values: An
 
 
 @_jit
-def _window_sums_row(row: Any, half: int, sums: Any, padded: Any, valid: Any) -> None:
-    """Window sums along one row of a feature (NaN left out): value, square and count into
-    ``sums[0:3]``; ``padded`` and ``valid`` are scratch rows ``2 * half`` longer."""
-    width = row.shape[0]
-    zero = np.float32(0.0)
-    one = np.float32(1.0)
-    for column in range(width):
-        value = row[column]
-        seen = value == value
-        padded[half + column] = value if seen else zero
-        valid[half + column] = one if seen else zero
-    for column in range(-half, 0):
-        padded[half + column] = padded[half + _mirror(column, width)]
-        valid[half + column] = valid[half + _mirror(column, width)]
-    for column in range(width, width + half):
-        padded[half + column] = padded[half + _mirror(column, width)]
-        valid[half + column] = valid[half + _mirror(column, width)]
+def _texture_row(
+    row: Any,
+    lead: int,
+    start: int,
+    width: int,
+    half: int,
+    sums: Any,
+    counts: Any,
+    value: Any,
+    square: Any,
+    valid: Any,
+) -> None:
+    """Window sums along a row of a feature (NaN left out) for the columns ``start`` to
+    ``start + len(counts)`` of a raster ``width`` wide: of the values and of their squares
+    (float64) into ``sums[0:2]``, of the valid pixels (float32, whole numbers, exact) into
+    ``counts``. ``row`` holds the feature from column ``start - lead`` on, through the half
+    window beyond the columns (or the raster's edge, where they are mirrored). ``value``,
+    ``square`` and ``valid`` are scratch, ``2 * half`` longer than the columns: the row
+    converted once."""
+    columns = counts.shape[0]
+    zero, one = np.float32(0.0), np.float32(1.0)
+    low, high = max(half - start, 0), min(columns + 2 * half, width - start + half)
+    # The columns on the raster, from the row (slices first: plain indices vectorise).
+    features = row[lead - half + low : lead - half + high]
+    values, squares, seen = value[low:high], square[low:high], valid[low:high]
+    for column in range(features.shape[0]):
+        feature = features[column]
+        converted = np.float64(feature) if feature == feature else 0.0
+        values[column] = converted
+        squares[column] = converted * converted
+        seen[column] = one if feature == feature else zero
+    outside = low + columns + 2 * half - high
+    for beyond in range(outside):  # the columns beyond the raster's edges: mirrored ones
+        padded = beyond if beyond < low else high + beyond - low
+        source = _mirror(start - half + padded, width) - start + half
+        value[padded] = value[source]
+        square[padded] = square[source]
+        valid[padded] = valid[source]
     window = 2 * half + 1
     # The default window as a constant, so that the compiler unrolls and vectorises it (3x
     # faster than with the window known only at run time).
     if window == 5:
-        _window_sums(sums, padded, valid, 5)
+        _window_sums(sums, counts, value, square, valid, 5)
     else:
-        _window_sums(sums, padded, valid, window)
+        _window_sums(sums, counts, value, square, valid, window)
 
 
 @_jit
-def _window_sums(sums: Any, padded: Any, valid: Any, window: int) -> None:
-    _window_sum(sums[0], padded, window)
-    _window_sum_of_squares(sums[1], padded, window)
-    _window_sum(sums[2], valid, window)
+def _window_sums(sums: Any, counts: Any, value: Any, square: Any, valid: Any, window: int) -> None:
+    _window_sum(sums[0], value, window)
+    _window_sum(sums[1], square, window)
+    _window_sum(counts, valid, window)
 
 
 @_jit
 def _window_sum(into: Any, row: Any, window: int) -> None:
-    """``into[c] = row[c] + row[c + 1] + ... + row[c + window - 1]`` in float64, added left to
-    right: the first three terms in one pass, then two a pass."""
+    """``into[c] = row[c] + row[c + 1] + ... + row[c + window - 1]``, added left to right (in
+    ``into``'s type): the first three terms, then two at a time. The default window's five in
+    one pass (its loop over the terms unrolled), others a pass a pair."""
     width = into.shape[0]
     if window == 1:
         for column in range(width):
-            into[column] = np.float64(row[column])
+            into[column] = row[column]
+        return
+    if window == 5:
+        for column in range(width):
+            into[column] = (
+                ((row[column] + row[column + 1]) + row[column + 2]) + row[column + 3]
+            ) + row[column + 4]
         return
     for column in range(width):
-        a = np.float64(row[column])
-        b = np.float64(row[column + 1])
-        c = np.float64(row[column + 2])
-        into[column] = (a + b) + c
+        into[column] = (row[column] + row[column + 1]) + row[column + 2]
     for offset in range(3, window, 2):
         for column in range(width):
-            d = np.float64(row[column + offset])
-            e = np.float64(row[column + offset + 1])
-            into[column] = (into[column] + d) + e
+            into[column] = (into[column] + row[column + offset]) + row[column + offset + 1]
 
 
 @_jit
-def _window_sum_of_squares(into: Any, row: Any, window: int) -> None:
-    """As :func:`_window_sum`, of the squares of ``row`` (squared in float64)."""
-    width = into.shape[0]
-    if window == 1:
-        for column in range(width):
-            a = np.float64(row[column])
-            into[column] = a * a
-        return
-    for column in range(width):
-        a = np.float64(row[column])
-        b = np.float64(row[column + 1])
-        c = np.float64(row[column + 2])
-        into[column] = (a * a + b * b) + c * c
-    for offset in range(3, window, 2):
-        for column in range(width):
-            d = np.float64(row[column + offset])
-            e = np.float64(row[column + offset + 1])
-            into[column] = (into[column] + d * d) + e * e
-
-
-@_jit
-def _vertical_sums(into: Any, ring: Any, slots: Any, window: int) -> None:
-    for quantity in range(6):  # a fixed order, as along the rows
+def _vertical_sums(
+    into: Any, counted: Any, ring: Any, counts: Any, slots: Any, window: int
+) -> None:
+    """The window sums of the rows in ``slots`` (a fixed order, as along the rows): of the
+    four float64 quantities of ``ring`` into ``into`` and of the two counts into ``counted``."""
+    for quantity in range(4):
         _vertical_sum(into[quantity], ring, slots, quantity, window)
+    for quantity in range(2):
+        _vertical_sum(counted[quantity], counts, slots, quantity, window)
 
 
 @_jit
@@ -219,6 +227,12 @@ def _vertical_sum(into: Any, ring: Any, slots: Any, quantity: int, window: int) 
         return
     b = ring[slots[1], quantity]
     c = ring[slots[2], quantity]
+    if window == 5:
+        d = ring[slots[3], quantity]
+        e = ring[slots[4], quantity]
+        for column in range(width):
+            into[column] = (((a[column] + b[column]) + c[column]) + d[column]) + e[column]
+        return
     for column in range(width):
         into[column] = (a[column] + b[column]) + c[column]
     for offset in range(3, window, 2):
@@ -230,59 +244,70 @@ def _vertical_sum(into: Any, ring: Any, slots: Any, quantity: int, window: int) 
 
 @_jit
 def _spread_row(total: Any, square: Any, count: Any, spread: Any) -> None:
-    """Standard deviation from a window's sums (float32; NaN where the window saw nothing)."""
+    """Standard deviation from a window's sums, ``sqrt(n * square - total**2) / n`` (float32;
+    NaN where the window saw nothing): the difference in float64, where it cancels, the root
+    and the division in float32, eight lanes at a time (float64's take four, and the divider
+    is the slowest unit of the scan)."""
     nan = np.float32(np.nan)
     for column in range(spread.shape[0]):
         n = count[column]
-        mean = total[column] / n
-        variance = square[column] / n - mean * mean
-        value = np.float32(np.sqrt(variance if variance > 0 else 0.0))
-        spread[column] = value if n > 0 else nan
+        summed = total[column]
+        difference = np.float64(n) * square[column] - summed * summed
+        root = np.sqrt(np.float32(difference if difference > 0 else 0.0))
+        spread[column] = root / n if n > 0 else nan
 
 
-@_jit
-def _score_row(values: Any, spreads: Any, weights: Any, limit: float) -> None:
-    """The linear term in ``values`` plus the texture's, clipped to ``±limit``, through the
-    logistic, in place."""
-    zero = np.float32(0.0)
+@numba.njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
+def _score_row(values: Any, first: Any, second: Any, weights: Any, limit: float) -> None:
+    """The linear term in ``values`` plus the texture's (the spreads of NDVI, ``first``, and
+    of BSI, ``second``), clipped to ``±limit``, through the logistic, in place. Multiplications
+    and additions may fuse (``contract``): the logistic's polynomial is most of the row."""
     low, high = np.float32(-limit), np.float32(limit)
     w6, w7 = np.float32(weights[6]), np.float32(weights[7])
     for column in range(values.shape[0]):
-        value = values[column]
-        value += w6 * spreads[0, column] if w6 != 0 else zero
-        value += w7 * spreads[1, column] if w7 != 0 else zero
+        value = values[column] + w6 * first[column] + w7 * second[column]
         clipped = high if value > high else (low if value < low else value)
-        logistic = np.float32(1.0 / (1.0 + _exp(-np.float64(clipped))))
-        values[column] = logistic if value == value else value
+        values[column] = _logistic(clipped) if value == value else value
+
+
+LN2_HIGH = 0.693145751953125
+"""ln 2 in two float32 parts (Cody and Waite): the high part's low bits are zero, so that
+``k * LN2_HIGH`` is exact for the ``k`` of a clipped logit."""
+LN2_LOW = 1.428606765330187e-06
+"""ln 2 - :data:`LN2_HIGH`."""
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _exp(x: float) -> float:
-    """``exp(x)`` in float64 for ``|x| <= 32`` (the logit is clipped to 30), within 2e-9 of it
-    (1e-9 over [-30, 30]), in arithmetic alone, so that the compiler vectorises the
-    loop it is in (a call of the library's ``exp`` is one pixel at a time, about 5 ns):
-    ``exp(x / 64)`` by its Taylor series to the 11th term (the rest below 2e-11 for
-    ``|x / 64| <= 0.5``), squared six times. The logistic of it, rounded to float32, is
-    float64's logistic rounded to float32 in 99.99 % of [-30, 30] (with float32's own ``exp``,
-    63 %)."""
-    r = x * (1.0 / 64.0)
-    p = 1.0 / 3628800.0  # 1/10!
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    p = p * p
-    p = p * p
-    p = p * p
-    p = p * p
-    p = p * p
-    return p * p
+def _logistic(x: Any) -> Any:
+    """``1 / (1 + exp(-x))`` in float32 for ``|x| <= 44``, within 2 units in the last place
+    of float64's logistic rounded to float32 (equal to it in about 70 % of [-30, 30]; numpy's
+    float32 ``exp`` gives 63 %), in arithmetic alone, so that the loop it is in vectorises (a
+    call of the library's ``exp`` is one pixel at a time): ``exp(-|x|) = 2**-k * exp(-r)``
+    with ``k`` the nearest whole number to ``|x| / ln 2`` and ``|r| <= ln 2 / 2``, ``exp(-r)``
+    by its Taylor series to the 8th term (the rest below 6e-9), ``2**-k`` from the six bits
+    of ``k``; then ``1 / (1 + e)`` for ``x >= 0``, ``e / (1 + e)`` below."""
+    one = np.float32(1.0)
+    size = abs(x)
+    steps = np.int32(size * np.float32(1.4426950408889634) + np.float32(0.5))
+    k = np.float32(steps)
+    r = (k * np.float32(-LN2_HIGH) + size) + k * np.float32(-LN2_LOW)
+    r = -r
+    p = np.float32(1.0 / 40320.0)  # 1/8!
+    p = p * r + np.float32(1.0 / 5040.0)
+    p = p * r + np.float32(1.0 / 720.0)
+    p = p * r + np.float32(1.0 / 120.0)
+    p = p * r + np.float32(1.0 / 24.0)
+    p = p * r + np.float32(1.0 / 6.0)
+    p = p * r + np.float32(0.5)
+    p = p * r + one
+    p = p * r + one
+    p = p * (np.float32(0.5) if steps & 1 else one)
+    p = p * (np.float32(0.25) if steps & 2 else one)
+    p = p * (np.float32(2.0**-4) if steps & 4 else one)
+    p = p * (np.float32(2.0**-8) if steps & 8 else one)
+    p = p * (np.float32(2.0**-16) if steps & 16 else one)
+    p = p * (np.float32(2.0**-32) if steps & 32 else one)
+    return (one if x >= 0 else p) / (one + p)
 
 
 @_jit
@@ -354,79 +379,156 @@ def scan_strip(
     reach of a speck (``min_pixels - 1``). Scratch: ``halo`` (the neighbours' rows by width,
     float32) and ``labels`` (all rows by width, int32; unused without a threshold).
 
-    Rows are read once, converted, featured and scored in the CPU's caches; the mask's groups
-    are labelled as each row's score is done."""
+    The block is scored in tiles of :data:`TILE` columns, row after row of each, so that the
+    texture's window sums of recent rows stay in the core's own cache (a ring of them across a
+    whole Sentinel-2 row is 2 MB); then the mask's groups are labelled row by row."""
     top = above[0].shape[0]
     height, width = bands[0].shape
     total = top + height + below[0].shape[0]
-    window = 2 * half + 1
-    reflectance = np.empty((6, width), dtype=np.float32)
-    features = np.empty((2, width), dtype=np.float32)
-    padded = np.empty(width + 2 * half, dtype=np.float32)
-    valid = np.empty(width + 2 * half, dtype=np.float32)
-    ring = np.empty((window, 6, width), dtype=np.float64)  # window sums of recent rows
-    accumulated = np.empty((6, width), dtype=np.float64)
-    spreads = np.empty((2, width), dtype=np.float32)
-    slots = np.empty(window, dtype=np.int64)
+    tiles = -(-width // TILE)
+    columns = -(-width // tiles)  # tiles of equal widths
+    for start in range(0, width, columns):
+        _score_columns(
+            bands,
+            above,
+            below,
+            (clear_above, clear, clear_below),
+            rules,
+            fills,
+            weights,
+            intercept,
+            dark_swir,
+            half,
+            limit,
+            (halo[:top], out, halo[top:]),
+            start,
+            min(start + columns, width),
+        )
+    if threshold != threshold:  # NaN: no mask
+        return
     marks = np.empty(width, dtype=np.bool_)
-    masking = threshold == threshold
-    grouping = masking and min_pixels > 1
-    parent, sizes = _group_tables(total * width if grouping else 0)
+    low = np.float32(threshold)
+    if min_pixels <= 1:
+        for row in range(height):
+            _flip_row(out[row], _marked_row(out[row], low, marks))
+        return
+    parent, sizes = _group_tables(total * width)
     count = 0
+    for row in range(total):
+        scores = _row(halo[:top], out, halo[top:], row)
+        count = _label_row(_marked_row(scores, low, marks), labels, row, parent, sizes, count)
+    _group_sizes(parent, sizes, count)
+    for row in range(top, top + height):
+        _flip_row(out[row - top], _kept_row(labels[row], parent, sizes, min_pixels, marks))
+
+
+TILE = 2048
+"""Columns of a tile of :func:`scan_strip`, at most (the tiles of a block are of equal widths):
+its ring of window sums (five rows of six sums) is 400 KB at most, in a core's second-level
+cache. Measured on a whole Sentinel-2 row, two threads: tiles of 2048 and 4096 columns 30 ns a
+pixel, 1024 33 ns (a tile's rows cost calls), the whole row 32 ns."""
+
+
+@_jit
+def _score_columns(
+    bands: Any,
+    above: Any,
+    below: Any,
+    clear: Any,
+    rules: Any,
+    fills: Any,
+    weights: Any,
+    intercept: float,
+    dark_swir: float,
+    half: int,
+    limit: float,
+    scores: Any,
+    start: int,
+    stop: int,
+) -> None:
+    """The scores of the columns ``start`` to ``stop`` of every row of a block (as
+    :func:`scan_strip`, which this is the inside of, takes its arguments; ``clear`` and
+    ``scores`` are (above, block, below) each), row after row. Each row is read, converted and
+    featured through the half window beyond the columns (to the raster's edges, where the
+    texture mirrors)."""
+    total = above[0].shape[0] + bands[0].shape[0] + below[0].shape[0]
+    width = bands[0].shape[1]
+    window = 2 * half + 1
+    first, last = max(start - half, 0), min(stop + half, width)
+    columns, span, lead = stop - start, last - first, start - first
+    reflectance = np.empty((6, span), dtype=np.float32)
+    features = np.empty((2, span), dtype=np.float32)
+    ring = np.empty((window, 4, columns), dtype=np.float64)  # window sums of recent rows
+    ring_counts = np.empty((window, 2, columns), dtype=np.float32)
+    accumulated = np.empty((4, columns), dtype=np.float64)
+    counted = np.empty((2, columns), dtype=np.float32)
+    value = np.empty(columns + 2 * half, dtype=np.float64)
+    square = np.empty(columns + 2 * half, dtype=np.float64)
+    valid = np.empty(columns + 2 * half, dtype=np.float32)
+    spreads = np.empty((2, columns), dtype=np.float32)
+    slots = np.empty(window, dtype=np.int64)
     done = -1
     for row in range(total):
         while done < min(row + half, total - 1):
             done += 1
-            seen = _row(clear_above, clear, clear_below, done)
+            seen = _row(clear[0], clear[1], clear[2], done)[first:last]
             for band in range(6):
                 _reflectance_row(
-                    _row(above[band], bands[band], below[band], done),
+                    _row(above[band], bands[band], below[band], done)[first:last],
                     rules[band],
                     fills[band],
                     reflectance[band],
                 )
             # The linear term waits in the score's own row until its texture is known.
+            inner = slice(lead, lead + columns)
             _linear_row(
-                reflectance[0],
-                reflectance[1],
-                reflectance[2],
-                reflectance[3],
-                reflectance[4],
-                reflectance[5],
-                seen,
+                reflectance[0, inner],
+                reflectance[1, inner],
+                reflectance[2, inner],
+                reflectance[3, inner],
+                reflectance[4, inner],
+                reflectance[5, inner],
+                seen[inner],
                 weights,
                 intercept,
                 dark_swir,
-                _row(halo[:top], out, halo[top:], done),
+                _row(scores[0], scores[1], scores[2], done)[start:stop],
             )
             _vegetation_row(reflectance[3], reflectance[2], seen, features[0])
             red, nir, blue = reflectance[2], reflectance[3], reflectance[0]
             _bare_row(reflectance[4], red, nir, blue, seen, features[1])
-            sums = ring[done % window]
-            _window_sums_row(features[0], half, sums[0:3], padded, valid)
-            _window_sums_row(features[1], half, sums[3:6], padded, valid)
+            slot = done % window
+            for feature in range(2):
+                _texture_row(
+                    features[feature],
+                    lead,
+                    start,
+                    width,
+                    half,
+                    ring[slot, 2 * feature : 2 * feature + 2],
+                    ring_counts[slot, feature],
+                    value,
+                    square,
+                    valid,
+                )
         for offset in range(window):
             slots[offset] = _mirror(row + offset - half, total) % window
         if window == 5:  # as along the rows
-            _vertical_sums(accumulated, ring, slots, 5)
+            _vertical_sums(accumulated, counted, ring, ring_counts, slots, 5)
         else:
-            _vertical_sums(accumulated, ring, slots, window)
-        _spread_row(accumulated[0], accumulated[1], accumulated[2], spreads[0])
-        _spread_row(accumulated[3], accumulated[4], accumulated[5], spreads[1])
-        scores = _row(halo[:top], out, halo[top:], row)
-        _score_row(scores, spreads, weights, limit)
-        if not masking:
-            continue
-        for column in range(width):
-            marks[column] = scores[column] >= threshold
-        if grouping:
-            count = _label_row(marks, labels, row, parent, sizes, count)
-        elif top <= row < top + height:
-            _flip_row(scores, marks)
-    if grouping:
-        _group_sizes(parent, sizes, count)
-        for row in range(top, top + height):
-            _flip_row(out[row - top], _kept_row(labels[row], parent, sizes, min_pixels, marks))
+            _vertical_sums(accumulated, counted, ring, ring_counts, slots, window)
+        _spread_row(accumulated[0], accumulated[1], counted[0], spreads[0])
+        _spread_row(accumulated[2], accumulated[3], counted[1], spreads[1])
+        row_scores = _row(scores[0], scores[1], scores[2], row)[start:stop]
+        _score_row(row_scores, spreads[0], spreads[1], weights, limit)
+
+
+@_jit
+def _marked_row(scores: Any, threshold: Any, marks: Any) -> Any:
+    """Whether each score of a row is at least ``threshold``, into ``marks`` (returned)."""
+    for column in range(scores.shape[0]):
+        marks[column] = scores[column] >= threshold
+    return marks
 
 
 @_jit
