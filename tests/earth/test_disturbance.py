@@ -254,6 +254,32 @@ def test_the_scan_is_the_score_and_its_cleaned_mask(
     assert loose.disturbed.values.sum() > scanned.disturbed.values.sum()
 
 
+@pytest.mark.parametrize("min_pixels", [2, 5, 40])
+def test_the_scans_groups_of_runs_are_scipys_groups_of_pixels(min_pixels: int) -> None:
+    # Noise scored at its median threshold: half the pixels marked, in groups of every shape
+    # (U-shapes that join late, runs touching at one column), labelled by scipy apart.
+    ndimage = pytest.importorskip("scipy.ndimage")
+    rng = np.random.default_rng(min_pixels)
+    shape = (61, 203)
+    composite = xr.Dataset(
+        {
+            band: (("y", "x"), rng.uniform(0.02, 0.4, shape).astype(np.float32))
+            for band in REFLECTANCE_BANDS
+        }
+        | {"clear_count": (("y", "x"), np.ones(shape, dtype=np.uint16))}
+    )
+    score = disturbance_score(composite).values
+    limit = float(np.median(score))
+    marked = score >= limit
+    labels, _ = ndimage.label(marked)
+    sizes = np.bincount(labels.ravel())
+    expected = marked & (sizes[labels] >= min_pixels)
+    for source in (composite, composite.chunk({"y": 7})):
+        found = scan(source, threshold=limit, min_pixels=min_pixels)
+        np.testing.assert_array_equal(found.disturbed.values, expected)
+        np.testing.assert_array_equal(found.score.values, score)
+
+
 def test_the_compiled_score_is_the_documented_model(scene: SyntheticScene) -> None:
     # The features computed by numpy array maths, put through the logistic by hand, against
     # the compiled kernel: the same numbers but for float32 rounding.

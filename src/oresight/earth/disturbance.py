@@ -409,8 +409,6 @@ def _scan_strip(
     total = top + height + below[0].shape[0]
     out = np.empty((height, width), dtype=np.float32)
     halo = np.empty((total - height, width), dtype=np.float32)
-    grouping = not math.isnan(threshold) and min_pixels > 1
-    labels = _scratch_labels((total, width) if grouping else (0, 0))
     kernels.scan_strip(
         bands,
         above,
@@ -429,7 +427,6 @@ def _scan_strip(
         min_pixels,
         out,
         halo,
-        labels,
     )
     return out
 

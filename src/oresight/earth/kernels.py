@@ -357,7 +357,6 @@ def scan_strip(
     min_pixels: int,
     out: NDArray[np.float32],
     halo: NDArray[np.float32],
-    labels: NDArray[np.int32],
 ) -> None:
     """The disturbance score of one block, with the sign of its disturbed pixels flipped, into
     ``out`` (float32, the block's shape; NaN where not observed).
@@ -377,14 +376,14 @@ def scan_strip(
     flip is exact). The rows of the neighbours count for the groups, so that a block's pixels
     get the answer the whole raster gives when the neighbours' rows reach ``half`` beyond the
     reach of a speck (``min_pixels - 1``). Scratch: ``halo`` (the neighbours' rows by width,
-    float32) and ``labels`` (all rows by width, int32; unused without a threshold).
+    float32).
 
     The block is scored in tiles of :data:`TILE` columns, row after row of each, so that the
     texture's window sums of recent rows stay in the core's own cache (a ring of them across a
-    whole Sentinel-2 row is 2 MB); then the mask's groups are labelled row by row."""
+    whole Sentinel-2 row is 2 MB); then the mask's groups are found as runs of columns
+    (:func:`_flip_big_groups`)."""
     top = above[0].shape[0]
     height, width = bands[0].shape
-    total = top + height + below[0].shape[0]
     tiles = -(-width // TILE)
     columns = -(-width // tiles)  # tiles of equal widths
     for start in range(0, width, columns):
@@ -406,20 +405,109 @@ def scan_strip(
         )
     if threshold != threshold:  # NaN: no mask
         return
-    marks = np.empty(width, dtype=np.bool_)
+    marks = np.empty(width, dtype=np.uint8)
     low = np.float32(threshold)
     if min_pixels <= 1:
         for row in range(height):
             _flip_row(out[row], _marked_row(out[row], low, marks))
         return
-    parent, sizes = _group_tables(total * width)
+    _flip_big_groups((halo[:top], out, halo[top:]), low, min_pixels)
+
+
+@_jit
+def _flip_big_groups(scores: Any, low: Any, min_pixels: int) -> None:
+    """Negate the scores of the block (``scores[1]``) that are at least ``low`` and belong to a
+    group of ``min_pixels`` or more such pixels sharing edges, the rows above and below
+    (``scores[0]``, ``scores[2]``) counting for the groups. The groups are of runs: each row's
+    marked pixels as runs of columns (:func:`_runs`), each run joined by union-find to the runs
+    of the row above whose columns it shares, so that the work grows with the runs, not with
+    the pixels (no label a pixel)."""
+    top, height = scores[0].shape[0], scores[1].shape[0]
+    total, width = top + height + scores[2].shape[0], scores[1].shape[1]
+    marks = np.zeros(-(-width // 8) * 8, dtype=np.uint8)  # a whole number of words
+    found = np.empty((2, width // 2 + 1), dtype=np.int32)  # a row's runs: starts, stops
+    capacity = 4096
+    starts = np.empty(capacity, dtype=np.int32)
+    stops = np.empty(capacity, dtype=np.int32)
+    parent = np.empty(capacity + 1, dtype=np.int32)  # run i is label i + 1
+    sizes = np.empty(capacity + 1, dtype=np.int64)
+    first = np.empty(total + 1, dtype=np.int64)  # the first run of each row
     count = 0
     for row in range(total):
-        scores = _row(halo[:top], out, halo[top:], row)
-        count = _label_row(_marked_row(scores, low, marks), labels, row, parent, sizes, count)
+        first[row] = count
+        runs = _runs(_row(scores[0], scores[1], scores[2], row), low, marks, found)
+        if count + runs > capacity:  # rows are not a pixel's loop: arrays may change here
+            while count + runs > capacity:
+                capacity *= 2
+            starts, stops = _grown(starts, capacity), _grown(stops, capacity)
+            parent, sizes = _grown(parent, capacity + 1), _grown(sizes, capacity + 1)
+        for run in range(runs):
+            starts[count + run], stops[count + run] = found[0, run], found[1, run]
+            parent[count + run + 1] = count + run + 1
+            sizes[count + run + 1] = found[1, run] - found[0, run]
+        count += runs
+        if row > 0:
+            _join_runs(starts, stops, parent, first[row - 1], first[row], count)
+    first[total] = count
     _group_sizes(parent, sizes, count)
     for row in range(top, top + height):
-        _flip_row(out[row - top], _kept_row(labels[row], parent, sizes, min_pixels, marks))
+        line = scores[1][row - top]
+        for run in range(first[row], first[row + 1]):
+            if sizes[parent[run + 1]] >= min_pixels:
+                for column in range(starts[run], stops[run]):
+                    line[column] = -line[column]
+
+
+@_jit
+def _runs(scores: Any, low: Any, marks: Any, found: Any) -> int:
+    """The runs of columns of a row whose scores are at least ``low``: their starts and stops
+    into ``found[0]`` and ``found[1]``; returns how many. ``marks`` is scratch, a whole number
+    of 8-byte words: unmarked stretches are skipped a word at a time."""
+    width = scores.shape[0]
+    _marked_row(scores, low, marks[:width])
+    words = marks.view(np.uint64)
+    count = 0
+    column = 0
+    while column < width:
+        if words[column >> 3] == 0:  # eight unmarked columns
+            column = ((column >> 3) + 1) << 3
+            continue
+        if not marks[column]:
+            column += 1
+            continue
+        found[0, count] = column
+        while column < width and marks[column]:
+            column += 1
+        found[1, count] = column
+        count += 1
+    return count
+
+
+@_jit
+def _join_runs(starts: Any, stops: Any, parent: Any, above: int, here: int, count: int) -> None:
+    """Join each run of a row (``here`` to ``count``) to the runs of the row above (``above``
+    to ``here``) that share a column with it: both rows' runs are in column order."""
+    end = here
+    while above < end and here < count:
+        if stops[above] <= starts[here]:
+            above += 1
+        elif stops[here] <= starts[above]:
+            here += 1
+        else:
+            a, b = _root(parent, above + 1), _root(parent, here + 1)
+            parent[max(a, b)] = min(a, b)
+            if stops[above] < stops[here]:
+                above += 1
+            else:
+                here += 1
+
+
+@_jit
+def _grown(values: Any, size: int) -> Any:
+    """``values`` copied into a longer array of ``size``."""
+    grown = np.empty(size, dtype=values.dtype)
+    grown[: values.shape[0]] = values
+    return grown
 
 
 TILE = 2048
