@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -278,14 +277,11 @@ def _new_ground_strip(*blocks: NDArray[Any], limit: float, min_pixels: int) -> N
         np.ascontiguousarray(block, dtype=np.float32) for block in blocks
     )
     kept = np.empty(before.shape, dtype=bool)
-    total = before_above.shape[0] + before.shape[0] + before_below.shape[0]
-    labels = _scratch_labels((total, before.shape[1]))
     kernels.new_ground_strip(
         (before_above, before, before_below),
         (after_above, after, after_below),
         limit,
         min_pixels,
-        labels,
         kept,
     )
     return kept
@@ -441,26 +437,6 @@ def _clear_rows(block: NDArray[Any]) -> NDArray[Any]:
     return values.view(np.uint8) if values.dtype == np.bool_ else values
 
 
-_SCRATCH = threading.local()
-
-
-SCRATCH_KEPT = 1 << 26
-"""Scratch labels of up to this many pixels (256 MiB) are kept for a thread's next block."""
-
-
-def _scratch_labels(shape: tuple[int, int]) -> NDArray[np.int32]:
-    """An int32 scratch array of ``shape``, kept for the thread's next block: a fresh one of a
-    whole strip costs the kernel a page of zeros per page, each time. One for a whole large
-    raster in memory (more than :data:`SCRATCH_KEPT` pixels) is not kept."""
-    size = shape[0] * shape[1]
-    held: NDArray[np.int32] | None = getattr(_SCRATCH, "labels", None)
-    if held is None or held.size < size:
-        held = np.empty(size, dtype=np.int32)
-        if size <= SCRATCH_KEPT:
-            _SCRATCH.labels = held
-    return held[:size].reshape(shape)
-
-
 def _in_strips(
     function: Callable[..., NDArray[Any]],
     arrays: Sequence[Any],
@@ -592,8 +568,7 @@ def _without_specks(
     kernels = require_extra("oresight.earth.kernels")
     mask, above, below = (np.ascontiguousarray(a, dtype=bool) for a in (block, above, below))
     kept = np.empty(mask.shape, dtype=bool)
-    labels = _scratch_labels((above.shape[0] + mask.shape[0] + below.shape[0], mask.shape[1]))
-    kernels.without_specks(mask, above, below, min_pixels, labels, kept)
+    kernels.without_specks(mask, above, below, min_pixels, kept)
     return kept
 
 

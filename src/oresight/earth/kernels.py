@@ -418,12 +418,41 @@ def scan_strip(
 def _flip_big_groups(scores: Any, low: Any, min_pixels: int) -> None:
     """Negate the scores of the block (``scores[1]``) that are at least ``low`` and belong to a
     group of ``min_pixels`` or more such pixels sharing edges, the rows above and below
-    (``scores[0]``, ``scores[2]``) counting for the groups. The groups are of runs: each row's
-    marked pixels as runs of columns (:func:`_runs`), each run joined by union-find to the runs
-    of the row above whose columns it shares, so that the work grows with the runs, not with
-    the pixels (no label a pixel)."""
-    top, height = scores[0].shape[0], scores[1].shape[0]
-    total, width = top + height + scores[2].shape[0], scores[1].shape[1]
+    (``scores[0]``, ``scores[2]``) counting for the groups (:func:`_big_runs`)."""
+    top = scores[0].shape[0]
+    starts, stops, first, big = _big_runs(scores, low, min_pixels)
+    for row in range(scores[1].shape[0]):
+        line = scores[1][row]
+        for run in range(first[top + row], first[top + row + 1]):
+            if big[run]:
+                for column in range(starts[run], stops[run]):
+                    line[column] = -line[column]
+
+
+@_jit
+def _keep_big_groups(rows: Any, low: Any, min_pixels: int, kept: Any) -> None:
+    """``kept`` (the block's shape, bool): the pixels of the block (``rows[1]``) at least
+    ``low`` in groups of ``min_pixels`` or more, as :func:`_flip_big_groups` finds them."""
+    top = rows[0].shape[0]
+    starts, stops, first, big = _big_runs(rows, low, min_pixels)
+    kept[:] = False
+    for row in range(kept.shape[0]):
+        line = kept[row]
+        for run in range(first[top + row], first[top + row + 1]):
+            if big[run]:
+                line[starts[run] : stops[run]] = True
+
+
+@_jit
+def _big_runs(rows: Any, low: Any, min_pixels: int) -> Any:
+    """The groups of the pixels at least ``low`` of the rows of (above, block, below) that
+    share edges (4-connectivity), as runs: each row's marked pixels as runs of columns
+    (:func:`_runs`), each run joined by union-find to the runs of the row above whose columns
+    it shares, so that the work grows with the runs, not with the pixels (no label a pixel).
+    Returns the runs' starts and stops, the first run of each row (and the count after the
+    last) and whether each run's group has ``min_pixels`` pixels or more."""
+    total = rows[0].shape[0] + rows[1].shape[0] + rows[2].shape[0]
+    width = rows[1].shape[1]
     marks = np.zeros(-(-width // 8) * 8, dtype=np.uint8)  # a whole number of words
     found = np.empty((2, width // 2 + 1), dtype=np.int32)  # a row's runs: starts, stops
     capacity = 4096
@@ -431,11 +460,11 @@ def _flip_big_groups(scores: Any, low: Any, min_pixels: int) -> None:
     stops = np.empty(capacity, dtype=np.int32)
     parent = np.empty(capacity + 1, dtype=np.int32)  # run i is label i + 1
     sizes = np.empty(capacity + 1, dtype=np.int64)
-    first = np.empty(total + 1, dtype=np.int64)  # the first run of each row
+    first = np.empty(total + 1, dtype=np.int64)
     count = 0
     for row in range(total):
         first[row] = count
-        runs = _runs(_row(scores[0], scores[1], scores[2], row), low, marks, found)
+        runs = _runs(_row(rows[0], rows[1], rows[2], row), low, marks, found)
         if count + runs > capacity:  # rows are not a pixel's loop: arrays may change here
             while count + runs > capacity:
                 capacity *= 2
@@ -450,12 +479,10 @@ def _flip_big_groups(scores: Any, low: Any, min_pixels: int) -> None:
             _join_runs(starts, stops, parent, first[row - 1], first[row], count)
     first[total] = count
     _group_sizes(parent, sizes, count)
-    for row in range(top, top + height):
-        line = scores[1][row - top]
-        for run in range(first[row], first[row + 1]):
-            if sizes[parent[run + 1]] >= min_pixels:
-                for column in range(starts[run], stops[run]):
-                    line[column] = -line[column]
+    big = np.empty(count, dtype=np.bool_)
+    for run in range(count):
+        big[run] = sizes[parent[run + 1]] >= min_pixels
+    return starts, stops, first, big
 
 
 @_jit
@@ -648,23 +675,14 @@ def without_specks(
     above: NDArray[np.bool_],
     below: NDArray[np.bool_],
     min_pixels: int,
-    labels: NDArray[np.int32],
     kept: NDArray[np.bool_],
 ) -> None:
     """``mask`` (2-D) without its groups of fewer than ``min_pixels`` True pixels that share an
     edge (4-connectivity), into ``kept``; ``above`` and ``below`` are the rows of its
     neighbours within reach (none at the raster's edges), which count for the groups as in
-    :func:`scan_strip`. One labelling pass with union-find (each pixel joined to the group
-    above and to its left, groups counted as they grow), then the block's pixels of big enough
-    groups. ``labels`` is scratch of all the rows by the width."""
-    top = above.shape[0]
-    height, width = mask.shape
-    total = top + height + below.shape[0]
-    parent, sizes = _group_tables(total * width)
-    count = 0
-    for row in range(total):
-        count = _label_row(_row(above, mask, below, row), labels, row, parent, sizes, count)
-    _keep_groups(labels, top, parent, sizes, count, min_pixels, kept)
+    :func:`scan_strip` (:func:`_big_runs`)."""
+    rows = (above.view(np.uint8), mask.view(np.uint8), below.view(np.uint8))
+    _keep_big_groups(rows, np.uint8(1), min_pixels, kept)
 
 
 @_jit
@@ -673,79 +691,29 @@ def new_ground_strip(
     after: Any,
     limit: float,
     min_pixels: int,
-    labels: NDArray[np.int32],
     kept: NDArray[np.bool_],
 ) -> None:
     """The new ground between two signed scores of one grid (:func:`scan_strip`'s output: the
     score, negated where the cleaned mask holds) into ``kept``: disturbed after, observed
     before and below ``limit`` there, groups of fewer than ``min_pixels`` such pixels dropped.
     ``before`` and ``after`` are each (rows above, block, rows below), as
-    :func:`without_specks` takes them; ``labels`` is scratch of all the rows by the width."""
-    top = before[0].shape[0]
-    height, width = before[1].shape
-    total = top + height + before[2].shape[0]
-    parent, sizes = _group_tables(total * width)
-    marks = np.empty(width, dtype=np.bool_)
+    :func:`without_specks` takes them."""
     low = np.float32(limit)
-    count = 0
-    for row in range(total):
-        was = _row(before[0], before[1], before[2], row)
-        now = _row(after[0], after[1], after[2], row)
-        for column in range(width):
-            # NaN before (not observed) compares False.
-            marks[column] = (now[column] < 0) & (abs(was[column]) < low)
-        count = _label_row(marks, labels, row, parent, sizes, count)
-    _keep_groups(labels, top, parent, sizes, count, min_pixels, kept)
+    marked = []
+    for part in range(3):
+        was, now = before[part], after[part]
+        marks = np.empty(was.shape, dtype=np.uint8)
+        for row in range(was.shape[0]):
+            _new_row(was[row], now[row], low, marks[row])
+        marked.append(marks)
+    _keep_big_groups((marked[0], marked[1], marked[2]), np.uint8(1), min_pixels, kept)
 
 
 @_jit
-def _group_tables(pixels: int) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
-    """Union-find parents and pixel counts for the groups of a mask of ``pixels``: at most one
-    group in two pixels (a checkerboard), so the tables never grow. Untouched entries cost no
-    memory (the pages are mapped as they are first written)."""
-    groups = pixels // 2 + 2
-    return np.empty(groups, dtype=np.int32), np.empty(groups, dtype=np.int64)
-
-
-@_jit
-def _keep_groups(
-    labels: Any, top: int, parent: Any, sizes: Any, count: int, min_pixels: int, kept: Any
-) -> None:
-    """``kept`` (the block's rows, from row ``top`` of ``labels``): the pixels of groups of
-    ``min_pixels`` or more."""
-    _group_sizes(parent, sizes, count)
-    for row in range(kept.shape[0]):
-        _kept_row(labels[top + row], parent, sizes, min_pixels, kept[row])
-
-
-@_jit
-def _label_row(marks: Any, labels: Any, row: int, parent: Any, sizes: Any, count: int) -> int:
-    """Label the marked pixels of ``row``: each joins the group above it and the one to its
-    left (the two merged, the lower label the root), or starts a group; every label counts
-    its own pixels. Returns the number of labels."""
-    line = labels[row]
+def _new_row(was: Any, now: Any, low: Any, marks: Any) -> None:
+    """Disturbed now, observed before and below ``low`` then (NaN before compares False)."""
     for column in range(marks.shape[0]):
-        if not marks[column]:
-            line[column] = 0
-            continue
-        up = labels[row - 1, column] if row > 0 else 0
-        left = line[column - 1] if column > 0 else 0
-        if up == 0 and left == 0:
-            count += 1
-            parent[count] = count
-            sizes[count] = 0
-            label = count
-        elif up == 0 or left == 0 or up == left:
-            label = up if left == 0 else left
-        else:
-            a = _root(parent, up)
-            b = _root(parent, left)
-            low, high = (a, b) if a < b else (b, a)
-            parent[high] = low
-            label = low
-        sizes[label] += 1
-        line[column] = label
-    return count
+        marks[column] = (now[column] < 0) & (abs(was[column]) < low)
 
 
 @_jit
@@ -756,17 +724,6 @@ def _group_sizes(parent: Any, sizes: Any, count: int) -> None:
         parent[label] = root
         if root != label:
             sizes[root] += sizes[label]
-
-
-@_jit
-def _kept_row(line: Any, parent: Any, sizes: Any, min_pixels: int, kept: Any) -> Any:
-    """Whether each pixel of a row of labels belongs to a group of ``min_pixels`` or more, into
-    ``kept`` (returned). Written out here: a call per pixel that takes arrays, even inlined,
-    counts references to them each time (10 ns a pixel)."""
-    for column in range(line.shape[0]):
-        label = line[column]
-        kept[column] = label != 0 and sizes[parent[label]] >= min_pixels
-    return kept
 
 
 @_jit
