@@ -324,12 +324,21 @@ def scan(
     return DisturbanceScan(
         score=score,
         disturbed=signed < 0,
-        observed=composite["clear_count"] > 0,
+        observed=_observed_mask(composite["clear_count"]),
         period=str(composite.attrs.get("period", "")),
         threshold=limit,
         min_pixels=min_pixels,
         signed=signed,
     )
+
+
+def _observed_mask(clear_count: xr.DataArray) -> xr.DataArray:
+    """Where ``clear_count`` saw the ground: itself when it is a boolean "has data" (no pass
+    over it), else where it is above 0."""
+    if clear_count.dtype == bool:
+        return clear_count
+    observed: xr.DataArray = clear_count > 0
+    return observed
 
 
 def _scanned(

@@ -67,6 +67,8 @@ def _linear_row(
     nir: Any,
     swir16: Any,
     swir22: Any,
+    vegetation_row: Any,
+    bare_row: Any,
     clear: Any,
     weights: Any,
     intercept: float,
@@ -74,7 +76,8 @@ def _linear_row(
     linear: Any,
 ) -> None:
     """The linear term of the six spectral features of one row (the texture comes later); NaN
-    where not observed or a band is NaN."""
+    where not observed or a band is NaN. NDVI and BSI come computed (:func:`_vegetation_row`,
+    :func:`_bare_row`), as the texture needs them too."""
     zero = np.float32(0.0)
     nan = np.float32(np.nan)
     dark = np.float32(dark_swir)
@@ -88,8 +91,8 @@ def _linear_row(
         n = np.float32(nir[column])
         s1 = np.float32(swir16[column])
         s2 = np.float32(swir22[column])
-        vegetation = _normalised(n, r)
-        bare = _normalised(s1 + r, n + b)
+        vegetation = vegetation_row[column]
+        bare = bare_row[column]
         water = _normalised(g, s1)
         turbidity = _normalised(r, g)
         turbid_water = (water if water > zero else zero) * turbidity
@@ -594,6 +597,9 @@ def _score_columns(
                     fills[band],
                     reflectance[band],
                 )
+            _vegetation_row(reflectance[3], reflectance[2], seen, features[0])
+            red, nir, blue = reflectance[2], reflectance[3], reflectance[0]
+            _bare_row(reflectance[4], red, nir, blue, seen, features[1])
             # The linear term waits in the score's own row until its texture is known.
             inner = slice(lead, lead + columns)
             _linear_row(
@@ -603,15 +609,14 @@ def _score_columns(
                 reflectance[3, inner],
                 reflectance[4, inner],
                 reflectance[5, inner],
+                features[0, inner],
+                features[1, inner],
                 seen[inner],
                 weights,
                 intercept,
                 dark_swir,
                 _row(scores[0], scores[1], scores[2], done)[start:stop],
             )
-            _vegetation_row(reflectance[3], reflectance[2], seen, features[0])
-            red, nir, blue = reflectance[2], reflectance[3], reflectance[0]
-            _bare_row(reflectance[4], red, nir, blue, seen, features[1])
             slot = done % window
             for feature in range(2):
                 _texture_row(
