@@ -366,6 +366,12 @@ def test_a_zero_weight_ignores_its_feature_even_where_it_is_nan() -> None:
         DEFAULT_MODEL, weights={**DEFAULT_MODEL.weights, "ndti": 0.0, "turbid_water": 0.0}
     )
     assert np.isfinite(disturbance_score(composite, model=blind).values).all()
+    # nir + red = 0 everywhere: NDVI and its texture NaN; a model without them scores on.
+    bands["nir"][:] = bands["red"][:] = 0.0
+    bare = composite.assign({band: (("y", "x"), bands[band]) for band in ("nir", "red")})
+    assert np.isnan(disturbance_score(bare, model=blind).values).all()
+    sightless = replace(blind, weights={**blind.weights, "ndvi": 0.0, "ndvi_texture": 0.0})
+    assert np.isfinite(disturbance_score(bare, model=sightless).values).all()
 
 
 def test_new_ground_between_two_scans_is_new_disturbance(

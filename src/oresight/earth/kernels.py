@@ -26,8 +26,8 @@ The arithmetic is the one :mod:`oresight.earth.disturbance` documents: features 
 in float64, added in a fixed order (never running sums), so that a pixel's value depends on its
 neighbourhood only and a Dask block, a tile and the whole array agree to the bit; the
 standard deviation's root and division and the logistic in float32 (within 2 units in the last
-place of float64's). The raster's edges
-are mirrored (the edge pixel repeated: SciPy's ``reflect``, numpy's ``symmetric``).
+place of float64's). The raster's edges are mirrored (the edge pixel repeated: SciPy's
+``reflect``, numpy's ``symmetric``).
 
 This module imports numba at its top: import it through
 :func:`oresight.earth.extra.require_extra`, never directly from a module that must load without
@@ -271,10 +271,13 @@ def _score_row(values: Any, first: Any, second: Any, weights: Any, limit: float)
     """The linear term in ``values`` plus the texture's (the spreads of NDVI, ``first``, and
     of BSI, ``second``), clipped to ``±limit``, through the logistic, in place. Multiplications
     and additions may fuse (``contract``): the logistic's polynomial is most of the row."""
+    zero = np.float32(0.0)
     low, high = np.float32(-limit), np.float32(limit)
     w6, w7 = np.float32(weights[6]), np.float32(weights[7])
     for column in range(values.shape[0]):
-        value = values[column] + w6 * first[column] + w7 * second[column]
+        value = values[column]
+        value += w6 * first[column] if w6 != 0 else zero  # a zero weight ignores a NaN
+        value += w7 * second[column] if w7 != 0 else zero
         clipped = high if value > high else (low if value < low else value)
         values[column] = _logistic(clipped) if value == value else value
 
